@@ -1,0 +1,326 @@
+#include "fdt/blob.h"
+
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "fdt/fdt_error.h"
+#include "fdt/file_io.h"
+#include "fdt/status_macros.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace fdt_handoff {
+namespace {
+
+constexpr size_t kHeaderSize = 40;       // struct fdt_header, version 17.
+constexpr size_t kGrowStep = 64 * 1024;  // fdtoverlay's step, too.
+
+uint32_t LoadBe32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+void StoreBe32(uint32_t v, uint8_t* p) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+
+// Adds the facts a user needs next to the bare libfdt error name.
+std::string Explain(int err, absl::Span<const uint8_t> bytes) {
+  switch (-err) {
+    case FDT_ERR_BADMAGIC:
+      return absl::StrFormat(" (magic 0x%08x, expected 0xd00dfeed)",
+                             LoadBe32(bytes.data()));
+    case FDT_ERR_TRUNCATED:
+      if (bytes.size() >= 8) {
+        return absl::StrFormat(" (header says %u bytes, only %u present)",
+                               LoadBe32(bytes.data() + 4), bytes.size());
+      }
+      return absl::StrFormat(" (only %u bytes)", bytes.size());
+    case FDT_ERR_BADSTRUCTURE:
+      return " (structure block is corrupt)";
+    case FDT_ERR_BADLAYOUT:
+      return " (blocks overlap or are out of order)";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
+                                   std::string origin, size_t max_size) {
+  if (bytes.size() < 8) {
+    return absl::DataLossError(absl::StrCat(
+        origin, ": not a valid DTB: ", FdtErrorName(-FDT_ERR_TRUNCATED),
+        Explain(-FDT_ERR_TRUNCATED, bytes)));
+  }
+  if (LoadBe32(bytes.data()) == FDT_MAGIC) {
+    const uint32_t total = LoadBe32(bytes.data() + 4);
+    if (total > max_size) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "%s: DTB is %u bytes, over the %u-byte (2 MiB) arm64 limit", origin,
+          total, max_size));
+    }
+  }
+  int err = fdt_check_full(bytes.data(), bytes.size());
+  if (err == 0 && bytes.size() < kHeaderSize) err = -FDT_ERR_TRUNCATED;
+  if (err != 0) {
+    return absl::Status(
+        FdtErrorCode(err) == absl::StatusCode::kDataLoss
+            ? absl::StatusCode::kDataLoss
+            : FdtErrorCode(err),
+        absl::StrCat(origin, ": not a valid DTB: ", FdtErrorName(err),
+                     Explain(err, bytes)));
+  }
+  bytes.resize(fdt_totalsize(bytes.data()));
+  return Fdt(std::move(bytes), std::move(origin));
+}
+
+absl::StatusOr<Fdt> Fdt::FromFile(const std::string& path, size_t max_size) {
+  // Read a little more than the limit so an oversized file is reported by
+  // FromBytes with its size rather than as a read error.
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path, max_size * 4));
+  return FromBytes(std::move(bytes), path, max_size);
+}
+
+std::string Fdt::Model() const {
+  int len = 0;
+  const char* model =
+      static_cast<const char*>(fdt_getprop(data(), 0, "model", &len));
+  if (model == nullptr || len <= 0) return "";
+  return std::string(model, strnlen(model, static_cast<size_t>(len)));
+}
+
+std::vector<std::string> Fdt::Compatible() const {
+  std::vector<std::string> out;
+  int len = 0;
+  const char* p =
+      static_cast<const char*>(fdt_getprop(data(), 0, "compatible", &len));
+  if (p == nullptr) return out;
+  const char* end = p + len;
+  while (p < end) {
+    const size_t n = strnlen(p, static_cast<size_t>(end - p));
+    if (n > 0) out.emplace_back(p, n);
+    p += n + 1;
+  }
+  return out;
+}
+
+bool Fdt::HasSymbols() const {
+  return fdt_path_offset(data(), "/__symbols__") >= 0;
+}
+
+FdtEditor::FdtEditor(const Fdt& source)
+    : buf_(source.bytes().begin(), source.bytes().end()),
+      origin_(source.origin()) {
+  // A validated tree of version 17 can be edited in place once it has room;
+  // fdt_open_into() also upgrades older versions.
+  std::vector<uint8_t> opened(source.size() + kGrowStep);
+  if (fdt_open_into(source.data(), opened.data(),
+                    static_cast<int>(opened.size())) == 0) {
+    buf_ = std::move(opened);
+  }
+}
+
+absl::Status FdtEditor::Grow() {
+  if (buf_.size() + kGrowStep > 2 * kMaxDtbSize) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        origin_, ": tree grew past the ", kMaxDtbSize, "-byte arm64 limit"));
+  }
+  std::vector<uint8_t> bigger(buf_.size() + kGrowStep);
+  const int err = fdt_open_into(buf_.data(), bigger.data(),
+                                static_cast<int>(bigger.size()));
+  if (err != 0) return FdtError(err, absl::StrCat(origin_, ": growing tree"));
+  buf_ = std::move(bigger);
+  return absl::OkStatus();
+}
+
+template <typename Op>
+int FdtEditor::WithGrowth(Op op) {
+  for (;;) {
+    const int err = op(buf_.data());
+    if (err != -FDT_ERR_NOSPACE) return err;
+    if (!Grow().ok()) return err;
+  }
+}
+
+absl::StatusOr<int> FdtEditor::NodeOffset(absl::string_view path) const {
+  const int off = fdt_path_offset_namelen(buf_.data(), path.data(),
+                                          static_cast<int>(path.size()));
+  if (off < 0) {
+    return FdtError(off, absl::StrCat(origin_, ": node ", path));
+  }
+  return off;
+}
+
+absl::optional<std::vector<uint8_t>> FdtEditor::Property(
+    absl::string_view path, absl::string_view name) const {
+  const int off = fdt_path_offset_namelen(buf_.data(), path.data(),
+                                          static_cast<int>(path.size()));
+  if (off < 0) return absl::nullopt;
+  int len = 0;
+  const void* v = fdt_getprop_namelen(buf_.data(), off, name.data(),
+                                      static_cast<int>(name.size()), &len);
+  if (v == nullptr) return absl::nullopt;
+  const uint8_t* p = static_cast<const uint8_t*>(v);
+  return std::vector<uint8_t>(p, p + len);
+}
+
+absl::Status FdtEditor::SetProperty(absl::string_view path,
+                                    absl::string_view name,
+                                    absl::Span<const uint8_t> value) {
+  RETURN_IF_ERROR(NodeOffset(path).status());
+  const std::string prop(name);
+  const std::string node(path);
+  const int err = WithGrowth([&](void* fdt) {
+    const int off = fdt_path_offset(fdt, node.c_str());
+    if (off < 0) return off;
+    return fdt_setprop(fdt, off, prop.c_str(), value.data(),
+                       static_cast<int>(value.size()));
+  });
+  if (err != 0) {
+    return FdtError(err, absl::StrCat(origin_, ": setting ", path, ":", name));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FdtEditor::SetPropertyString(absl::string_view path,
+                                          absl::string_view name,
+                                          absl::string_view value) {
+  std::vector<uint8_t> bytes(value.begin(), value.end());
+  bytes.push_back(0);
+  return SetProperty(path, name, bytes);
+}
+
+absl::Status FdtEditor::SetPropertyU32(absl::string_view path,
+                                       absl::string_view name,
+                                       uint32_t value) {
+  uint8_t bytes[4];
+  StoreBe32(value, bytes);
+  return SetProperty(path, name, bytes);
+}
+
+absl::Status FdtEditor::SetPropertyU64(absl::string_view path,
+                                       absl::string_view name,
+                                       uint64_t value) {
+  uint8_t bytes[8];
+  StoreBe32(static_cast<uint32_t>(value >> 32), bytes);
+  StoreBe32(static_cast<uint32_t>(value), bytes + 4);
+  return SetProperty(path, name, bytes);
+}
+
+absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
+                                               absl::string_view name) {
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  const std::string prop(name);
+  const int err = fdt_delprop(buf_.data(), off, prop.c_str());
+  if (err == -FDT_ERR_NOTFOUND) return false;
+  if (err != 0) {
+    return FdtError(err,
+                    absl::StrCat(origin_, ": deleting ", path, ":", name));
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
+                                               absl::string_view name) {
+  RETURN_IF_ERROR(NodeOffset(parent).status());
+  const std::string parent_path(parent);
+  const std::string child(name);
+  const int err = WithGrowth([&](void* fdt) {
+    const int off = fdt_path_offset(fdt, parent_path.c_str());
+    if (off < 0) return off;
+    const int existing = fdt_subnode_offset(fdt, off, child.c_str());
+    if (existing >= 0) return 0;
+    const int added = fdt_add_subnode(fdt, off, child.c_str());
+    return added < 0 ? added : 0;
+  });
+  if (err != 0) {
+    return FdtError(err, absl::StrCat(origin_, ": adding node ", parent, "/",
+                                      name));
+  }
+  return parent_path == "/" ? absl::StrCat("/", child)
+                            : absl::StrCat(parent_path, "/", child);
+}
+
+absl::Status FdtEditor::DeleteNode(absl::string_view path) {
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  const int err = fdt_del_node(buf_.data(), off);
+  if (err != 0) {
+    return FdtError(err, absl::StrCat(origin_, ": deleting node ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> FdtEditor::EnsurePhandle(absl::string_view path,
+                                                  uint32_t preferred) {
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  const uint32_t existing = fdt_get_phandle(buf_.data(), off);
+  if (existing != 0) return existing;
+  uint32_t chosen = 0;
+  if (preferred != 0 && preferred != ~uint32_t{0} &&
+      fdt_node_offset_by_phandle(buf_.data(), preferred) ==
+          -FDT_ERR_NOTFOUND) {
+    chosen = preferred;
+  } else {
+    uint32_t max = 0;
+    const int err = fdt_find_max_phandle(buf_.data(), &max);
+    if (err != 0) {
+      return FdtError(err, absl::StrCat(origin_, ": scanning phandles"));
+    }
+    if (max >= 0xfffffffeu) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(origin_, ": no phandle values left for ", path));
+    }
+    chosen = max + 1;
+  }
+  RETURN_IF_ERROR(SetPropertyU32(path, "phandle", chosen));
+  return chosen;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> FdtEditor::MemReserves() const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  const int n = fdt_num_mem_rsv(buf_.data());
+  for (int i = 0; i < n; ++i) {
+    uint64_t address = 0, size = 0;
+    if (fdt_get_mem_rsv(buf_.data(), i, &address, &size) == 0) {
+      out.emplace_back(address, size);
+    }
+  }
+  return out;
+}
+
+absl::Status FdtEditor::DeleteAllMemReserves() {
+  while (fdt_num_mem_rsv(buf_.data()) > 0) {
+    const int err = fdt_del_mem_rsv(buf_.data(), 0);
+    if (err != 0) {
+      return FdtError(err, absl::StrCat(origin_, ": deleting /memreserve/"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FdtEditor::AddMemReserve(uint64_t address, uint64_t size) {
+  const int err = WithGrowth(
+      [&](void* fdt) { return fdt_add_mem_rsv(fdt, address, size); });
+  if (err != 0) {
+    return FdtError(err, absl::StrCat(origin_, ": adding /memreserve/"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Fdt> FdtEditor::Finish(std::string origin) && {
+  const int err = fdt_pack(buf_.data());
+  if (err != 0) return FdtError(err, absl::StrCat(origin_, ": packing"));
+  buf_.resize(fdt_totalsize(buf_.data()));
+  return Fdt::FromBytes(std::move(buf_), std::move(origin));
+}
+
+}  // namespace fdt_handoff

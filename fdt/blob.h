@@ -1,0 +1,197 @@
+// File: fdt/blob.h
+//
+// Fdt: an owned, fully validated flattened device tree (DTB), and FdtEditor:
+// a writable copy that grows on demand.
+//
+// Everything that reaches libfdt from outside (a file, /sys/firmware/fdt, a
+// fuzzer) enters through Fdt::FromBytes(), which runs fdt_check_full() over
+// exactly the bytes we hold. After that, read-only libfdt calls on
+// Fdt::data() cannot walk out of the buffer.
+//
+//   ASSIGN_OR_RETURN(Fdt target, Fdt::FromFile("zero2w.dtb"));
+//   FdtEditor editor(target);
+//   RETURN_IF_ERROR(editor.SetPropertyString("/chosen", "bootargs", "..."));
+//   ASSIGN_OR_RETURN(Fdt out, editor.Finish());
+#ifndef FDT_BLOB_H_
+#define FDT_BLOB_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "absl/types/span.h"
+
+namespace fdt_handoff {
+
+// The largest DTB arm64 accepts. Documentation/arch/arm64/booting.rst: "The
+// device tree blob (dtb) must be placed on an 8-byte boundary and must not
+// exceed 2 megabytes in size."
+inline constexpr size_t kMaxDtbSize = size_t{2} << 20;
+
+// Fdt
+//
+// Immutable after construction; copyable (it is a few tens of KiB).
+class Fdt {
+ public:
+  // Fdt::FromBytes()
+  //
+  // Validates `bytes` with fdt_check_full() and takes ownership. Bytes past
+  // the header's totalsize are dropped. `origin` (a file name, or a
+  // description like "overlay result") prefixes every error about this blob.
+  //
+  // Returns:
+  //   kDataLoss          not a valid DTB: the message names the libfdt error
+  //                      (FDT_ERR_TRUNCATED, FDT_ERR_BADMAGIC,
+  //                      FDT_ERR_BADSTRUCTURE, ...) and, for the common
+  //                      cases, what was expected.
+  //   kResourceExhausted totalsize exceeds `max_size` (arm64's 2 MiB).
+  static absl::StatusOr<Fdt> FromBytes(std::vector<uint8_t> bytes,
+                                       std::string origin,
+                                       size_t max_size = kMaxDtbSize);
+
+  // Fdt::FromFile()
+  //
+  // ReadFile() + FromBytes(), with `path` as the origin. Codes are those of
+  // both (kNotFound for a missing file, kPermissionDenied, kDataLoss, ...).
+  static absl::StatusOr<Fdt> FromFile(const std::string& path,
+                                      size_t max_size = kMaxDtbSize);
+
+  const void* data() const { return bytes_.data(); }
+  size_t size() const { return bytes_.size(); }
+  absl::Span<const uint8_t> bytes() const { return bytes_; }
+  const std::string& origin() const { return origin_; }
+
+  // Root /model, or "" when absent. Used to name a board in messages.
+  std::string Model() const;
+
+  // Root /compatible as a list of strings (empty when absent).
+  std::vector<std::string> Compatible() const;
+
+  // True when the tree has a /__symbols__ node.
+  bool HasSymbols() const;
+
+ private:
+  Fdt(std::vector<uint8_t> bytes, std::string origin)
+      : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
+
+  std::vector<uint8_t> bytes_;
+  std::string origin_;
+};
+
+// FdtEditor
+//
+// A writable copy of a tree. Every mutation is addressed by node path and
+// retries after growing the buffer when libfdt reports FDT_ERR_NOSPACE
+// (libfdt checks for space before it moves anything, so a NOSPACE failure
+// leaves the tree as it was). Finish() packs and re-validates.
+class FdtEditor {
+ public:
+  explicit FdtEditor(const Fdt& source);
+
+  // Read-only view of the tree being edited (valid until the next mutation).
+  const void* data() const { return buf_.data(); }
+
+  // NodeOffset()
+  //
+  // Returns:
+  //   kNotFound  no node at `path` ("<origin>: node /x: FDT_ERR_NOTFOUND").
+  absl::StatusOr<int> NodeOffset(absl::string_view path) const;
+
+  // Property()
+  //
+  // The raw value of `path`:`name`, or nullopt when the node or property is
+  // absent.
+  absl::optional<std::vector<uint8_t>> Property(absl::string_view path,
+                                               absl::string_view name) const;
+
+  // SetProperty() / SetPropertyString() / SetPropertyU32() / SetPropertyU64()
+  //
+  // Creates or replaces the property. Values are encoded big-endian, as the
+  // devicetree specification requires.
+  //
+  // Returns:
+  //   kNotFound          no node at `path`.
+  //   kResourceExhausted the tree would exceed kMaxDtbSize.
+  absl::Status SetProperty(absl::string_view path, absl::string_view name,
+                           absl::Span<const uint8_t> value);
+  absl::Status SetPropertyString(absl::string_view path,
+                                 absl::string_view name,
+                                 absl::string_view value);
+  absl::Status SetPropertyU32(absl::string_view path, absl::string_view name,
+                              uint32_t value);
+  absl::Status SetPropertyU64(absl::string_view path, absl::string_view name,
+                              uint64_t value);
+
+  // DeleteProperty()
+  //
+  // Returns true when the property existed and was removed, false when it
+  // was absent (not an error: deletions are "delete if present").
+  //
+  // Returns:
+  //   kNotFound  no node at `path`.
+  absl::StatusOr<bool> DeleteProperty(absl::string_view path,
+                                      absl::string_view name);
+
+  // AddNode()
+  //
+  // Creates `parent`/`name` (or finds it if it exists) and returns its path.
+  //
+  // Returns:
+  //   kNotFound          no node at `parent`.
+  //   kResourceExhausted the tree would exceed kMaxDtbSize.
+  absl::StatusOr<std::string> AddNode(absl::string_view parent,
+                                      absl::string_view name);
+
+  // DeleteNode()
+  //
+  // Removes the node and its subtree.
+  //
+  // Returns:
+  //   kNotFound  no node at `path`.
+  absl::Status DeleteNode(absl::string_view path);
+
+  // EnsurePhandle()
+  //
+  // Returns the node's phandle; if it has none, gives it `preferred` when
+  // that value is unused in the tree, else the highest phandle + 1.
+  //
+  // Returns:
+  //   kNotFound          no node at `path`.
+  //   kResourceExhausted no phandle values left.
+  absl::StatusOr<uint32_t> EnsurePhandle(absl::string_view path,
+                                         uint32_t preferred = 0);
+
+  // Memory reservation block (/memreserve/) access.
+  std::vector<std::pair<uint64_t, uint64_t>> MemReserves() const;
+  absl::Status DeleteAllMemReserves();
+  absl::Status AddMemReserve(uint64_t address, uint64_t size);
+
+  // Finish()
+  //
+  // Packs the tree (fdt_pack) and validates it into a new Fdt with `origin`.
+  //
+  // Returns:
+  //   kResourceExhausted the packed tree exceeds kMaxDtbSize.
+  //   kDataLoss          libfdt produced an invalid tree (a bug).
+  absl::StatusOr<Fdt> Finish(std::string origin) &&;
+
+  const std::string& origin() const { return origin_; }
+
+ private:
+  // Runs `op` (a libfdt call returning <0 on error); on FDT_ERR_NOSPACE grows
+  // the buffer by 64 KiB and runs it again.
+  template <typename Op>
+  int WithGrowth(Op op);
+  absl::Status Grow();
+
+  std::vector<uint8_t> buf_;
+  std::string origin_;
+};
+
+}  // namespace fdt_handoff
+
+#endif  // FDT_BLOB_H_

@@ -1,0 +1,62 @@
+// File: fdt/tree.h
+//
+// A plain in-memory copy of a device tree, for the read-mostly jobs where
+// libfdt's offset API is clumsy: the canonical DTS dump, the structural diff,
+// and post-condition checks in the regression suite. Reconciliation edits go
+// through FdtEditor instead; the tree is never written back.
+#ifndef FDT_TREE_H_
+#define FDT_TREE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "fdt/blob.h"
+
+namespace fdt_handoff {
+
+struct Property {
+  std::string name;
+  std::vector<uint8_t> value;
+};
+
+struct Node {
+  std::string name;  // "" for the root, else "name@unit".
+  std::vector<Property> properties;  // In blob order.
+  std::vector<Node> children;        // In blob order.
+
+  // FindProperty() / FindChild(): nullptr when absent.
+  const Property* FindProperty(absl::string_view name) const;
+  const Node* FindChild(absl::string_view name) const;
+};
+
+struct Tree {
+  std::vector<std::pair<uint64_t, uint64_t>> memreserves;  // address, size
+  Node root;
+
+  // Find(): the node at an absolute path ("/soc/usb@5310000"), or nullptr.
+  const Node* Find(absl::string_view path) const;
+};
+
+// ParseTree()
+//
+// Copies a validated blob into a Tree.
+//
+// Returns:
+//   kDataLoss  libfdt could not walk the tree (cannot happen for an Fdt that
+//              passed fdt_check_full(); kept for blobs edited since).
+absl::StatusOr<Tree> ParseTree(const Fdt& fdt);
+
+// Big-endian cell helpers for property values.
+uint32_t ReadBe32(const uint8_t* p);
+uint64_t ReadCells(const uint8_t* p, int cells);  // cells is 1 or 2.
+
+// The strings of a stringlist property ("a\0b\0" -> {"a", "b"}).
+std::vector<std::string> PropertyStrings(const Property& p);
+
+}  // namespace fdt_handoff
+
+#endif  // FDT_TREE_H_
