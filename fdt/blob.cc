@@ -45,6 +45,9 @@ std::string Explain(int err, absl::Span<const uint8_t> bytes) {
       return absl::StrFormat(" (only %u bytes)", bytes.size());
     case FDT_ERR_BADSTRUCTURE:
       return " (structure block is corrupt)";
+    case FDT_ERR_BADOFFSET:
+      return " (an offset, such as a property name's, points outside its "
+             "block)";
     case FDT_ERR_BADLAYOUT:
       return " (blocks overlap or are out of order)";
     default:
@@ -71,11 +74,15 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
   }
   int err = fdt_check_full(bytes.data(), bytes.size());
   if (err == 0 && bytes.size() < kHeaderSize) err = -FDT_ERR_TRUNCATED;
+  // libfdt 1.6.1's fdt_check_full() reads an unknown first tag as FDT_END at
+  // depth 0 and accepts the blob; a tree must start with its root node.
+  int next = 0;
+  if (err == 0 && fdt_next_tag(bytes.data(), 0, &next) != FDT_BEGIN_NODE) {
+    err = -FDT_ERR_BADSTRUCTURE;
+  }
   if (err != 0) {
-    return absl::Status(
-        FdtErrorCode(err) == absl::StatusCode::kDataLoss
-            ? absl::StatusCode::kDataLoss
-            : FdtErrorCode(err),
+    // Whatever libfdt calls it, a blob that fails validation is corrupt.
+    return absl::DataLossError(
         absl::StrCat(origin, ": not a valid DTB: ", FdtErrorName(err),
                      Explain(err, bytes)));
   }
@@ -130,7 +137,8 @@ FdtEditor::FdtEditor(const Fdt& source)
 }
 
 absl::Status FdtEditor::Grow() {
-  if (buf_.size() + kGrowStep > 2 * kMaxDtbSize) {
+  // Content over kMaxDtbSize cannot pack below the limit; stop growing.
+  if (buf_.size() + kGrowStep > kMaxDtbSize + kGrowStep) {
     return absl::ResourceExhaustedError(absl::StrCat(
         origin_, ": tree grew past the ", kMaxDtbSize, "-byte arm64 limit"));
   }
@@ -283,6 +291,28 @@ absl::StatusOr<uint32_t> FdtEditor::EnsurePhandle(absl::string_view path,
   }
   RETURN_IF_ERROR(SetPropertyU32(path, "phandle", chosen));
   return chosen;
+}
+
+absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {
+  size_t room = buf_.size() + overlay.size();
+  for (;;) {
+    std::vector<uint8_t> scratch(room);
+    int err = fdt_open_into(buf_.data(), scratch.data(),
+                            static_cast<int>(scratch.size()));
+    if (err != 0) return FdtError(err, absl::StrCat(origin_, ": copying"));
+    std::vector<uint8_t> overlay_copy(overlay.bytes().begin(),
+                                      overlay.bytes().end());
+    err = fdt_overlay_apply(scratch.data(), overlay_copy.data());
+    if (err == 0) {
+      buf_ = std::move(scratch);
+      return absl::OkStatus();
+    }
+    if (err != -FDT_ERR_NOSPACE || room + kGrowStep > 2 * kMaxDtbSize) {
+      return FdtError(err, absl::StrCat(overlay.origin(), ": applying to ",
+                                        origin_));
+    }
+    room += kGrowStep;
+  }
 }
 
 std::vector<std::pair<uint64_t, uint64_t>> FdtEditor::MemReserves() const {

@@ -165,6 +165,19 @@ class FdtEditor {
   absl::StatusOr<uint32_t> EnsurePhandle(absl::string_view path,
                                          uint32_t preferred = 0);
 
+  // ApplyOverlay()
+  //
+  // Applies `overlay` with fdt_overlay_apply(). libfdt may damage both blobs
+  // when it fails ("expect the base device tree to be modified, even if the
+  // function returns an error", libfdt.h), so the call runs on scratch copies
+  // of this tree and of the overlay, grows and retries from fresh copies on
+  // FDT_ERR_NOSPACE, and swaps the result in only on success.
+  //
+  // Returns:
+  //   the libfdt error through FdtError(): kNotFound (a target or symbol is
+  //   missing), kDataLoss (malformed overlay), kResourceExhausted (size).
+  absl::Status ApplyOverlay(const Fdt& overlay);
+
   // Memory reservation block (/memreserve/) access.
   std::vector<std::pair<uint64_t, uint64_t>> MemReserves() const;
   absl::Status DeleteAllMemReserves();

@@ -1,0 +1,261 @@
+#include "fdt/overlay.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "fdt/blob.h"
+#include "fdt/tree.h"
+#include "fdt/tree_testing.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace fdt_handoff {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPlain612[] =
+    "testdata/corpus/6.12/sun50i-h618-orangepi-zero2w.dtb";
+constexpr char kSymbols612[] =
+    "testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb";
+constexpr char kUsb[] = "fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo";
+
+Fdt Load(const std::string& path) {
+  auto fdt = Fdt::FromFile(path);
+  EXPECT_TRUE(fdt.ok()) << fdt.status();
+  return *std::move(fdt);
+}
+
+std::string Str(const Tree& tree, const std::string& path,
+                const std::string& prop) {
+  const Node* n = tree.Find(path);
+  if (n == nullptr) return "(no node)";
+  const Property* p = n->FindProperty(prop);
+  if (p == nullptr) return "(no property)";
+  const auto s = PropertyStrings(*p);
+  return s.empty() ? "" : s[0];
+}
+
+uint32_t Cell(const Tree& tree, const std::string& path,
+              const std::string& prop) {
+  const Node* n = tree.Find(path);
+  const Property* p = n != nullptr ? n->FindProperty(prop) : nullptr;
+  return p != nullptr && p->value.size() == 4 ? ReadBe32(p->value.data()) : 0;
+}
+
+// What the expansion-board overlay must have done to a tree.
+void ExpectUsbEnabled(const Tree& t) {
+  for (const char* usb : {"/soc/usb@5310000", "/soc/usb@5310400",
+                          "/soc/usb@5311000", "/soc/usb@5311400"}) {
+    EXPECT_EQ(Str(t, usb, "status"), "okay") << usb;
+  }
+  const uint32_t vcc5v = Cell(t, "/vcc5v", "phandle");
+  ASSERT_NE(vcc5v, 0u);
+  EXPECT_EQ(Cell(t, "/soc/phy@5100400", "usb1_vbus-supply"), vcc5v);
+  EXPECT_EQ(Cell(t, "/soc/phy@5100400", "usb2_vbus-supply"), vcc5v);
+  EXPECT_EQ(Cell(t, "/soc/phy@5100400", "usb3_vbus-supply"), vcc5v);
+}
+
+TEST(ApplyOverlays, SymbolBearingBaseAppliesDirectly) {
+  const Fdt base = Load(kSymbols612);
+  const std::vector<uint8_t> pristine(base.bytes().begin(), base.bytes().end());
+  OverlayReport report;
+  auto out = ApplyOverlays(base, {Load(kUsb)}, {}, &report);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(report.grafted.empty());
+  ASSERT_EQ(report.applied.size(), 1u);
+  auto tree = ParseTree(*out);
+  ASSERT_TRUE(tree.ok());
+  ExpectUsbEnabled(*tree);
+  EXPECT_TRUE(std::equal(pristine.begin(), pristine.end(),
+                         base.bytes().begin(), base.bytes().end()));
+}
+
+TEST(ApplyOverlays, SymbolLessBaseWithoutSourceNamesLabelAndCure) {
+  const Fdt base = Load(kPlain612);
+  auto out = ApplyOverlays(base, {Load(kUsb)}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat(kUsb, ": fragment@0: label 'ehci2' is not defined in ",
+                         kPlain612,
+                         " (model \"OrangePi Zero 2W\"); the base has no "
+                         "/__symbols__ (not built with dtc -@): pass "
+                         "--symbols-from a DTB of the same board built with "
+                         "-@, or a --live FDT that has symbols"));
+}
+
+// The central promise: grafting labels into Debian's symbol-less DTB gives
+// the same tree as applying the overlay to the -@ build of the same source.
+TEST(ApplyOverlays, GraftedResultEqualsSymbolBuildResult) {
+  const Fdt plain = Load(kPlain612);
+  const Fdt symbols = Load(kSymbols612);
+  OverlayOptions options;
+  options.symbol_source = &symbols;
+  OverlayReport report;
+  auto grafted = ApplyOverlays(plain, {Load(kUsb)}, options, &report);
+  ASSERT_TRUE(grafted.ok()) << grafted.status();
+  auto direct = ApplyOverlays(symbols, {Load(kUsb)}, {});
+  ASSERT_TRUE(direct.ok()) << direct.status();
+
+  std::vector<std::string> labels;
+  for (const GraftedLabel& g : report.grafted) labels.push_back(g.label);
+  EXPECT_THAT(labels, ::testing::ElementsAre("ehci2", "ehci3", "ohci2",
+                                             "ohci3", "reg_vcc5v", "usbphy"));
+  // The USB nodes had no phandle in Debian's build: they got the -@ build's.
+  auto g = ParseTree(*grafted);
+  auto d = ParseTree(*direct);
+  ASSERT_TRUE(g.ok() && d.ok());
+  ExpectUsbEnabled(*g);
+  for (const GraftedLabel& l : report.grafted) {
+    EXPECT_EQ(l.phandle, Cell(*d, l.path, "phandle")) << l.label;
+  }
+  // Grafted symbols are gone again; the base had none.
+  EXPECT_EQ(g->Find("/__symbols__"), nullptr);
+  StripSymbolsAndPhandles(&g->root);
+  StripSymbolsAndPhandles(&d->root);
+  // The -@ build keeps /omit-if-no-ref/ pin groups the plain build drops;
+  // those, and only those, are pruned before comparing.
+  for (const std::string& pruned : PruneTo(g->root, &d->root)) {
+    EXPECT_THAT(pruned, ::testing::StartsWith("/soc/pinctrl@300b000/"));
+  }
+  std::string where;
+  EXPECT_TRUE(SameTree(g->root, d->root, &where)) << "differs at " << where;
+}
+
+TEST(ApplyOverlays, MissingLabelNamesLabelModelAndFragment) {
+  const Fdt base = Load(kSymbols612);
+  auto out = ApplyOverlays(
+      base, {Load("testdata/overlays/zero2w-emac1.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat("testdata/overlays/zero2w-emac1.dtbo: fragment@0: "
+                         "label 'emac1' is not defined in ",
+                         kSymbols612, " (model \"OrangePi Zero 2W\")"));
+}
+
+TEST(ApplyOverlays, MissingLabelInSymbolSourceToo) {
+  const Fdt symbols = Load(kSymbols612);
+  OverlayOptions options;
+  options.symbol_source = &symbols;
+  auto out = ApplyOverlays(Load(kPlain612),
+                           {Load("testdata/overlays/zero2w-emac1.dtbo")},
+                           options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat("testdata/overlays/zero2w-emac1.dtbo: fragment@0: "
+                         "label 'emac1' is not defined in ",
+                         kPlain612, " (model \"OrangePi Zero 2W\") nor in the "
+                         "symbol source ", kSymbols612));
+}
+
+TEST(ApplyOverlays, OverlayForAnotherBoardIsRefusedUnlessForced) {
+  const Fdt base = Load(kSymbols612);
+  const Fdt zero3 = Load("testdata/overlays/zero3-usb.dtbo");
+  auto out = ApplyOverlays(base, {zero3}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat("testdata/overlays/zero3-usb.dtbo: overlay is for "
+                         "\"xunlong,orangepi-zero3\", but ",
+                         kSymbols612,
+                         " (model \"OrangePi Zero 2W\") is compatible with "
+                         "\"xunlong,orangepi-zero2w\", \"allwinner,sun50i-h618\"; "
+                         "pass --force to apply it anyway"));
+  OverlayOptions force;
+  force.force = true;
+  auto forced = ApplyOverlays(base, {zero3}, force);
+  ASSERT_TRUE(forced.ok()) << forced.status();
+  auto tree = ParseTree(*forced);
+  EXPECT_EQ(Str(*tree, "/soc/usb@5310000", "status"), "okay");
+}
+
+TEST(ApplyOverlays, TargetPathFragmentsNeedNoSymbols) {
+  auto out = ApplyOverlays(Load(kPlain612),
+                           {Load("testdata/overlays/marker-target-path.dtbo")},
+                           {});
+  ASSERT_TRUE(out.ok()) << out.status();
+  auto tree = ParseTree(*out);
+  EXPECT_EQ(Str(*tree, "/fdt-handoff-marker", "note"),
+            "added by a target-path overlay");
+  EXPECT_EQ(Str(*tree, "/soc/usb@5311000", "status"), "okay");
+}
+
+TEST(ApplyOverlays, MissingTargetPathNamesFragmentAndPath) {
+  auto out = ApplyOverlays(Load(kPlain612),
+                           {Load("testdata/overlays/bad-target-path.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat("testdata/overlays/bad-target-path.dtbo: fragment@0: "
+                         "target-path \"/soc/ethernet@5030000\" is not in ",
+                         kPlain612, " (model \"OrangePi Zero 2W\")"));
+}
+
+TEST(ApplyOverlays, GraftRefusesANodeOfAnotherKind) {
+  // A symbol source whose /soc/usb@5310000 claims another compatible: the
+  // label must not be grafted onto the target's EHCI node.
+  const Fdt symbols = Load(kSymbols612);
+  FdtEditor editor(symbols);
+  ASSERT_TRUE(editor.SetPropertyString("/soc/usb@5310000", "compatible",
+                                       "vendor,other-device")
+                  .ok());
+  auto odd = std::move(editor).Finish("odd-symbols.dtb");
+  ASSERT_TRUE(odd.ok());
+  OverlayOptions options;
+  options.symbol_source = &*odd;
+  auto out = ApplyOverlays(Load(kPlain612), {Load(kUsb)}, options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat(kUsb, ": fragment@0: label 'ehci2' names "
+                         "/soc/usb@5310000 with compatible "
+                         "\"vendor,other-device\" in odd-symbols.dtb, but that "
+                         "node in ",
+                         kPlain612,
+                         " has compatible \"allwinner,sun50i-h616-ehci\", "
+                         "\"generic-ehci\"; the symbol source is not the same "
+                         "board"));
+}
+
+TEST(ApplyOverlays, AllOrNothing) {
+  const Fdt base = Load(kSymbols612);
+  const std::vector<uint8_t> pristine(base.bytes().begin(), base.bytes().end());
+  const Fdt usb = Load(kUsb);
+  const std::vector<uint8_t> usb_pristine(usb.bytes().begin(), usb.bytes().end());
+  auto out = ApplyOverlays(
+      base, {usb, Load("testdata/overlays/zero2w-emac1.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("'emac1'"));
+  // Neither input was touched (libfdt would have trashed both in place).
+  EXPECT_TRUE(std::equal(pristine.begin(), pristine.end(),
+                         base.bytes().begin(), base.bytes().end()));
+  EXPECT_TRUE(std::equal(usb_pristine.begin(), usb_pristine.end(),
+                         usb.bytes().begin(), usb.bytes().end()));
+}
+
+TEST(ApplyOverlays, DamagedOverlayIsRefusedAtLoad) {
+  const Fdt usb = Load(kUsb);
+  std::vector<uint8_t> bytes(usb.bytes().begin(), usb.bytes().end());
+  bytes.resize(bytes.size() - 64);  // Cut into the strings block.
+  auto damaged = Fdt::FromBytes(bytes, "damaged.dtbo");
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_EQ(damaged.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(damaged.status().message()),
+              HasSubstr("damaged.dtbo: not a valid DTB: FDT_ERR_TRUNCATED"));
+}
+
+TEST(ApplyOverlays, ABaseIsNotAnOverlay) {
+  auto out = ApplyOverlays(Load(kSymbols612), {Load(kPlain612)}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out.status().message(),
+            absl::StrCat(kPlain612, ": not an overlay: no fragment with an "
+                         "__overlay__ node"));
+}
+
+}  // namespace
+}  // namespace fdt_handoff
