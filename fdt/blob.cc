@@ -151,11 +151,18 @@ absl::Status FdtEditor::Grow() {
 }
 
 template <typename Op>
-int FdtEditor::WithGrowth(Op op) {
+absl::Status FdtEditor::WithGrowth(absl::string_view what, Op op) {
   for (;;) {
     const int err = op(buf_.data());
-    if (err != -FDT_ERR_NOSPACE) return err;
-    if (!Grow().ok()) return err;
+    if (err == 0) return absl::OkStatus();
+    if (err != -FDT_ERR_NOSPACE) {
+      return FdtError(err, absl::StrCat(origin_, ": ", what));
+    }
+    const absl::Status grown = Grow();
+    if (!grown.ok()) {
+      return absl::Status(grown.code(),
+                          absl::StrCat(grown.message(), " while ", what));
+    }
   }
 }
 
@@ -187,16 +194,13 @@ absl::Status FdtEditor::SetProperty(absl::string_view path,
   RETURN_IF_ERROR(NodeOffset(path).status());
   const std::string prop(name);
   const std::string node(path);
-  const int err = WithGrowth([&](void* fdt) {
-    const int off = fdt_path_offset(fdt, node.c_str());
-    if (off < 0) return off;
-    return fdt_setprop(fdt, off, prop.c_str(), value.data(),
-                       static_cast<int>(value.size()));
-  });
-  if (err != 0) {
-    return FdtError(err, absl::StrCat(origin_, ": setting ", path, ":", name));
-  }
-  return absl::OkStatus();
+  return WithGrowth(absl::StrCat("setting ", path, ":", name),
+                    [&](void* fdt) {
+                      const int off = fdt_path_offset(fdt, node.c_str());
+                      if (off < 0) return off;
+                      return fdt_setprop(fdt, off, prop.c_str(), value.data(),
+                                         static_cast<int>(value.size()));
+                    });
 }
 
 absl::Status FdtEditor::SetPropertyString(absl::string_view path,
@@ -242,18 +246,15 @@ absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
   RETURN_IF_ERROR(NodeOffset(parent).status());
   const std::string parent_path(parent);
   const std::string child(name);
-  const int err = WithGrowth([&](void* fdt) {
-    const int off = fdt_path_offset(fdt, parent_path.c_str());
-    if (off < 0) return off;
-    const int existing = fdt_subnode_offset(fdt, off, child.c_str());
-    if (existing >= 0) return 0;
-    const int added = fdt_add_subnode(fdt, off, child.c_str());
-    return added < 0 ? added : 0;
-  });
-  if (err != 0) {
-    return FdtError(err, absl::StrCat(origin_, ": adding node ", parent, "/",
-                                      name));
-  }
+  RETURN_IF_ERROR(WithGrowth(
+      absl::StrCat("adding node ", parent, "/", name), [&](void* fdt) {
+        const int off = fdt_path_offset(fdt, parent_path.c_str());
+        if (off < 0) return off;
+        const int existing = fdt_subnode_offset(fdt, off, child.c_str());
+        if (existing >= 0) return 0;
+        const int added = fdt_add_subnode(fdt, off, child.c_str());
+        return added < 0 ? added : 0;
+      }));
   return parent_path == "/" ? absl::StrCat("/", child)
                             : absl::StrCat(parent_path, "/", child);
 }
@@ -338,12 +339,9 @@ absl::Status FdtEditor::DeleteAllMemReserves() {
 }
 
 absl::Status FdtEditor::AddMemReserve(uint64_t address, uint64_t size) {
-  const int err = WithGrowth(
-      [&](void* fdt) { return fdt_add_mem_rsv(fdt, address, size); });
-  if (err != 0) {
-    return FdtError(err, absl::StrCat(origin_, ": adding /memreserve/"));
-  }
-  return absl::OkStatus();
+  return WithGrowth("adding /memreserve/", [&](void* fdt) {
+    return fdt_add_mem_rsv(fdt, address, size);
+  });
 }
 
 absl::StatusOr<Fdt> FdtEditor::Finish(std::string origin) && {

@@ -196,9 +196,10 @@ class FdtEditor {
 
  private:
   // Runs `op` (a libfdt call returning <0 on error); on FDT_ERR_NOSPACE grows
-  // the buffer by 64 KiB and runs it again.
+  // the buffer by 64 KiB and runs it again. `what` describes the edit in
+  // error messages.
   template <typename Op>
-  int WithGrowth(Op op);
+  absl::Status WithGrowth(absl::string_view what, Op op);
   absl::Status Grow();
 
   std::vector<uint8_t> buf_;
