@@ -1,0 +1,286 @@
+#include "fdt/dts_text.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "fdt/blob.h"
+#include "fdt/tree.h"
+#include "gtest/gtest.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace fdt_handoff {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Building blobs with libfdt's sequential-write API, so the tests do not need
+// dtc and go through the same Fdt::FromBytes() + ParseTree() path as real
+// inputs.
+
+struct TestProp {
+  std::string name;
+  std::vector<uint8_t> value;
+};
+
+struct TestNode {
+  std::string name;
+  std::vector<TestProp> props;
+  std::vector<TestNode> children;
+};
+
+using MemReserves = std::vector<std::pair<uint64_t, uint64_t>>;
+
+std::vector<uint8_t> Str(absl::string_view s) {
+  std::vector<uint8_t> v(s.begin(), s.end());
+  v.push_back(0);
+  return v;
+}
+
+std::vector<uint8_t> Strs(const std::vector<std::string>& list) {
+  std::vector<uint8_t> v;
+  for (const std::string& s : list) {
+    v.insert(v.end(), s.begin(), s.end());
+    v.push_back(0);
+  }
+  return v;
+}
+
+std::vector<uint8_t> Cells(const std::vector<uint32_t>& cells) {
+  std::vector<uint8_t> v;
+  for (uint32_t c : cells) {
+    v.push_back(static_cast<uint8_t>(c >> 24));
+    v.push_back(static_cast<uint8_t>(c >> 16));
+    v.push_back(static_cast<uint8_t>(c >> 8));
+    v.push_back(static_cast<uint8_t>(c));
+  }
+  return v;
+}
+
+std::vector<uint8_t> Raw(absl::string_view bytes) {
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
+int EmitNode(void* buf, const TestNode& node) {
+  int err = fdt_begin_node(buf, node.name.c_str());
+  if (err != 0) return err;
+  for (const TestProp& p : node.props) {
+    // libfdt copies `len` bytes from the pointer; give it a valid one even
+    // for empty values.
+    const void* data = p.value.empty() ? static_cast<const void*>("")
+                                       : p.value.data();
+    err = fdt_property(buf, p.name.c_str(), data,
+                       static_cast<int>(p.value.size()));
+    if (err != 0) return err;
+  }
+  for (const TestNode& child : node.children) {
+    err = EmitNode(buf, child);
+    if (err != 0) return err;
+  }
+  return fdt_end_node(buf);
+}
+
+absl::StatusOr<Fdt> BuildFdt(const TestNode& root,
+                             const MemReserves& reserves = {}) {
+  std::vector<uint8_t> buf(64 * 1024);
+  void* fdt = buf.data();
+  int err = fdt_create(fdt, static_cast<int>(buf.size()));
+  for (const auto& [address, size] : reserves) {
+    if (err == 0) err = fdt_add_reservemap_entry(fdt, address, size);
+  }
+  if (err == 0) err = fdt_finish_reservemap(fdt);
+  if (err == 0) err = EmitNode(fdt, root);
+  if (err == 0) err = fdt_finish(fdt);
+  if (err != 0) {
+    return absl::InternalError(fdt_strerror(err));
+  }
+  return Fdt::FromBytes(std::move(buf), "test blob");
+}
+
+absl::StatusOr<Tree> BuildTree(const TestNode& root,
+                               const MemReserves& reserves = {}) {
+  absl::StatusOr<Fdt> fdt = BuildFdt(root, reserves);
+  if (!fdt.ok()) return fdt.status();
+  return ParseTree(*fdt);
+}
+
+// ---------------------------------------------------------------------------
+// FormatValue()
+
+struct FormatCase {
+  const char* label;
+  std::vector<uint8_t> value;
+  std::string expected;
+};
+
+TEST(FormatValue, ChoosesStringsCellsOrBytes) {
+  const std::vector<FormatCase> cases = {
+      {"empty", {}, ""},
+      {"string", Str("okay"), "\"okay\""},
+      {"string list", Strs({"a", "b", "c"}), "\"a\", \"b\", \"c\""},
+      {"string of four bytes beats cells", Str("abc"), "\"abc\""},
+      {"string of eight bytes beats cells", Str("abcdefg"), "\"abcdefg\""},
+      {"space is printable", Str("a b"), "\"a b\""},
+      {"quote and backslash escaped", Str("say \"hi\" \\n"),
+       "\"say \\\"hi\\\" \\\\n\""},
+      {"no terminator, 3 bytes", Raw("abc"), "[61 62 63]"},
+      {"no terminator, 4 bytes", Raw("abcd"), "<0x61626364>"},
+      {"leading NUL", Raw(absl::string_view("\0abc", 4)), "<0x616263>"},
+      {"lone NUL", Raw(absl::string_view("\0", 1)), "[00]"},
+      {"empty string in the middle", Raw(absl::string_view("a\0\0b\0", 5)),
+       "[61 00 00 62 00]"},
+      {"empty string at the end", Raw(absl::string_view("ab\0\0", 4)),
+       "<0x61620000>"},
+      {"tab is not printable", Raw(absl::string_view("a\tb\0", 4)),
+       "<0x61096200>"},
+      {"DEL is not printable", Raw(absl::string_view("a\x7f\0", 3)),
+       "[61 7f 00]"},
+      {"high byte is not printable", Raw(absl::string_view("\x80\0", 2)),
+       "[80 00]"},
+      {"one cell", Cells({2}), "<0x2>"},
+      {"zero cell", Cells({0}), "<0x0>"},
+      {"cells are big-endian", Cells({1, 0x40000000}), "<0x1 0x40000000>"},
+      {"lowercase hex", Cells({0xDEADBEEF, 0xff}), "<0xdeadbeef 0xff>"},
+      {"bytes", {0x01, 0x02, 0xab}, "[01 02 ab]"},
+      {"five bytes", {0, 0, 0, 0, 0x10}, "[00 00 00 00 10]"},
+  };
+  for (const FormatCase& c : cases) {
+    EXPECT_EQ(FormatValue(Property{"p", c.value}), c.expected) << c.label;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// DumpDts()
+
+TEST(DumpDts, EmptyTreeHasHeaderAndRootOnly) {
+  absl::StatusOr<Tree> tree = BuildTree(TestNode{"", {}, {}});
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  EXPECT_EQ(DumpDts(*tree), "/dts-v1/;\n\n/ {\n};\n");
+}
+
+TEST(DumpDts, FullSmallTree) {
+  TestNode root{
+      "",
+      {
+          {"model", Str("Raspberry Pi Zero 2 W")},
+          {"compatible", Strs({"raspberrypi,model-zero-2-w", "brcm,bcm2837"})},
+          {"#size-cells", Cells({1})},
+          {"#address-cells", Cells({1})},
+      },
+      {
+          {"soc",
+           {{"ranges", {}}, {"compatible", Str("simple-bus")}},
+           {{"usb@7e980000",
+             {{"status", Str("disabled")},
+              {"reg", Cells({0x7e980000, 0x10000})},
+              {"mac", {0xb8, 0x27, 0xeb, 0x01, 0x02, 0x03}}},
+             {}}}},
+          {"chosen",
+           {{"bootargs", Str("console=serial0,115200 root=\"/dev/mmcblk0p2\"")},
+            {"kaslr-seed", Cells({0, 0})}},
+           {}},
+      }};
+  absl::StatusOr<Tree> tree =
+      BuildTree(root, {{0x30000000, 0x100000}, {0x0, 0x1000}});
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  EXPECT_EQ(DumpDts(*tree),
+            "/dts-v1/;\n"
+            "\n"
+            "/memreserve/ 0x30000000 0x100000;\n"
+            "/memreserve/ 0x0 0x1000;\n"
+            "\n"
+            "/ {\n"
+            "\t#address-cells = <0x1>;\n"
+            "\t#size-cells = <0x1>;\n"
+            "\tcompatible = \"raspberrypi,model-zero-2-w\", \"brcm,bcm2837\";\n"
+            "\tmodel = \"Raspberry Pi Zero 2 W\";\n"
+            "\n"
+            "\tchosen {\n"
+            "\t\tbootargs = \"console=serial0,115200 "
+            "root=\\\"/dev/mmcblk0p2\\\"\";\n"
+            "\t\tkaslr-seed = <0x0 0x0>;\n"
+            "\t};\n"
+            "\n"
+            "\tsoc {\n"
+            "\t\tcompatible = \"simple-bus\";\n"
+            "\t\tranges;\n"
+            "\n"
+            "\t\tusb@7e980000 {\n"
+            "\t\t\tmac = [b8 27 eb 01 02 03];\n"
+            "\t\t\treg = <0x7e980000 0x10000>;\n"
+            "\t\t\tstatus = \"disabled\";\n"
+            "\t\t};\n"
+            "\t};\n"
+            "};\n");
+}
+
+TEST(DumpDts, MemReservesKeepBlobOrder) {
+  absl::StatusOr<Tree> tree =
+      BuildTree(TestNode{"", {}, {}}, {{0x2000, 0x10}, {0x1000, 0xffffffffff}});
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  EXPECT_EQ(DumpDts(*tree),
+            "/dts-v1/;\n\n"
+            "/memreserve/ 0x2000 0x10;\n"
+            "/memreserve/ 0x1000 0xffffffffff;\n"
+            "\n"
+            "/ {\n};\n");
+}
+
+TEST(DumpDts, OrderOfPropertiesAndChildrenIsIrrelevant) {
+  const TestNode leaf_a{"a@1", {{"x", Cells({1})}, {"y", Str("y")}}, {}};
+  const TestNode leaf_a_shuffled{"a@1", {{"y", Str("y")}, {"x", Cells({1})}},
+                                 {}};
+  const TestNode leaf_b{"b", {{"z", {}}}, {}};
+  absl::StatusOr<Tree> one = BuildTree(
+      TestNode{"", {{"p", Str("1")}, {"q", Str("2")}}, {leaf_a, leaf_b}});
+  absl::StatusOr<Tree> two = BuildTree(TestNode{
+      "", {{"q", Str("2")}, {"p", Str("1")}}, {leaf_b, leaf_a_shuffled}});
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(DumpDts(*one), DumpDts(*two));
+
+  // ... while a change in content is not hidden by the sorting.
+  absl::StatusOr<Tree> three = BuildTree(
+      TestNode{"", {{"p", Str("1")}, {"q", Str("3")}}, {leaf_a, leaf_b}});
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_NE(DumpDts(*one), DumpDts(*three));
+}
+
+TEST(DumpDts, SortsByteWise) {
+  // '#' (0x23) < ',' (0x2c) < '-' (0x2d) < 'A' (0x41) < 'a' (0x61): byte
+  // order, not locale or case-folding order.
+  absl::StatusOr<Tree> tree = BuildTree(TestNode{
+      "",
+      {{"a", {}}, {"A", {}}, {"-x", {}}, {",y", {}}, {"#z", {}}},
+      {{"node-b", {}, {}}, {"node@1", {}, {}}, {"Node", {}, {}}}});
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  EXPECT_EQ(DumpDts(*tree),
+            "/dts-v1/;\n\n/ {\n"
+            "\t#z;\n\t,y;\n\t-x;\n\tA;\n\ta;\n"
+            "\n\tNode {\n\t};\n"
+            "\n\tnode-b {\n\t};\n"
+            "\n\tnode@1 {\n\t};\n"
+            "};\n");
+}
+
+TEST(DumpDts, FdtOverloadMatchesTreeOverload) {
+  absl::StatusOr<Fdt> fdt = BuildFdt(
+      TestNode{"", {{"model", Str("m")}}, {{"chosen", {}, {}}}}, {{1, 2}});
+  ASSERT_TRUE(fdt.ok()) << fdt.status();
+  absl::StatusOr<Tree> tree = ParseTree(*fdt);
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  absl::StatusOr<std::string> dumped = DumpDts(*fdt);
+  ASSERT_TRUE(dumped.ok()) << dumped.status();
+  EXPECT_EQ(*dumped, DumpDts(*tree));
+  EXPECT_EQ(*dumped,
+            "/dts-v1/;\n\n/memreserve/ 0x1 0x2;\n\n/ {\n"
+            "\tmodel = \"m\";\n\n\tchosen {\n\t};\n};\n");
+}
+
+}  // namespace
+}  // namespace fdt_handoff
