@@ -199,6 +199,7 @@ void RunLine(const RegressOptions& options, const Tree& live,
   const BoardProfile& profile = *options.profile;
   const std::string path =
       absl::StrCat(options.corpus_dir, "/", result->version, "/", profile.dtb_name);
+  result->dtb = profile.dtb_name;
   if (!IsFile(path)) {
     if (CompareVersions(result->version, profile.since) < 0) {
       result->outcome = LineResult::Outcome::kNotApplicable;
@@ -307,17 +308,18 @@ std::string FormatRegression(const std::vector<LineResult>& results) {
     switch (r.outcome) {
       case LineResult::Outcome::kPass:
         ++passed;
-        absl::StrAppend(&out, absl::StrFormat("PASS %-6s (%d checks)\n",
-                                              r.version, r.checks));
+        absl::StrAppend(&out, absl::StrFormat("PASS %-6s %s (%d checks)\n",
+                                              r.version, r.dtb, r.checks));
         break;
       case LineResult::Outcome::kFail:
         ++failed;
-        absl::StrAppend(&out, absl::StrFormat("FAIL %-6s (%d checks)\n",
-                                              r.version, r.checks));
+        absl::StrAppend(&out, absl::StrFormat("FAIL %-6s %s (%d checks)\n",
+                                              r.version, r.dtb, r.checks));
         break;
       case LineResult::Outcome::kNotApplicable:
         ++na;
-        absl::StrAppend(&out, absl::StrFormat("N/A  %-6s\n", r.version));
+        absl::StrAppend(&out, absl::StrFormat("N/A  %-6s %s\n", r.version,
+                                              r.dtb));
         break;
     }
     for (const std::string& m : r.messages) {

@@ -62,6 +62,7 @@ struct RegressOptions {
 struct LineResult {
   enum class Outcome { kPass, kFail, kNotApplicable };
   std::string version;
+  std::string dtb;  // The DTB file checked (or missing).
   Outcome outcome = Outcome::kPass;
   std::vector<std::string> messages;  // Failures, or the reason for n/a.
   int checks = 0;                     // Checks that ran.

@@ -1,0 +1,37 @@
+// File: tools/cli.h
+//
+// The `fdt-handoff` command line, as a function so tests can run every
+// command in-process and check its exit code, output and files.
+//
+//   fdt-handoff inspect DTB
+//   fdt-handoff dump DTB
+//   fdt-handoff apply BASE OVERLAY... -o OUT
+//   fdt-handoff reconcile --dtb TARGET [--live LIVE | --no-live] ... -o OUT
+//   fdt-handoff diff A B
+//   fdt-handoff regress [--corpus DIR] ...
+//
+// Exit codes: 0 success, 1 bad input (a file, a tree, an overlay), 2 bad
+// usage. Errors go to `err`; an output file is written only on success, via
+// a temporary file and rename().
+#ifndef TOOLS_CLI_H_
+#define TOOLS_CLI_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace fdt_handoff {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitBadInput = 1;
+inline constexpr int kExitUsage = 2;
+
+// RunCli()
+//
+// `args` excludes the program name. Never exits the process.
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err);
+
+}  // namespace fdt_handoff
+
+#endif  // TOOLS_CLI_H_

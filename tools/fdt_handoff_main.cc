@@ -1,0 +1,11 @@
+// fdt-handoff: see tools/cli.h and README.md.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/cli.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return fdt_handoff::RunCli(args, std::cout, std::cerr);
+}
