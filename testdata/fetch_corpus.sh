@@ -265,7 +265,7 @@ process_line() { # $1=id $2=main suites $3=security suites
     echo "ID=$id"; echo "KMM=$kmm"; echo "META=$meta"; echo "METAVER=$metaver"
     echo "IMG=$img"; echo "VER=$ver"; echo "KVER=$kver"; echo "DTBPKG=$dtbpkg"
     echo "DTBDEB=$dtbdeb"; echo "SRCVER=$srcver"; echo "DSC=$dsc"; echo "ORIG=$orig"; echo "DEBTAR=$debtar"
-    echo "SUITES=\"${2//,/ } ${3//,/ }\""
+    echo "SUITES=\"$(echo ${2//,/ } ${3//,/ })\""
   } >"$STAGE/meta/$id.env"
   cp "$tree/relevant-patches" "$STAGE/meta/$id.patches"
   log "$id: $nsym symbol DTBs built"
@@ -317,7 +317,7 @@ lines_sorted=$(cd "$HERE/corpus" && ls | sort -V)
   echo
   echo "Generated with \`testdata/fetch_corpus.sh\` on $(date -u +%Y-%m-%d) from the Debian archive"
   echo '(main + security; mirror taken from the system apt sources). Tools:'
-  echo "$(dtc --version | sed -n 1p), $(cpp --version | sed -n 1p)."
+  echo "dtc $(dtc --version | sed -n "s/^Version: DTC //p"), $(cpp --version | sed -n 1p)."
   echo
   for spec in "${LINES[@]}"; do
     id=${spec%%:*}
@@ -346,6 +346,15 @@ lines_sorted=$(cd "$HERE/corpus" && ls | sort -V)
     if [[ -s $STAGE/meta/$id.patches ]]; then
       echo "Debian patches touching the DT source/include dirs (applied before the symbol build):"
       sed 's/.*/- `&`/' "$STAGE/meta/$id.patches"
+      hit=$(while read -r p; do
+              awk '/^\+\+\+ /{print $2}' "$CACHE/tree/$id/debian/patches/$p" | sed -E 's#^[^/]+/##'
+            done <"$STAGE/meta/$id.patches" | grep -Fxf "$STAGE/meta/$id.deps" || true)
+      echo
+      if [[ -n $hit ]]; then
+        echo "Of these, files read by the H616/H618 build: $(echo $hit)."
+      else
+        echo "None of them touches a file the H616/H618 build reads (list below), so they do not affect this corpus."
+      fi
     else
       echo "No Debian patch (\`debian/patches/series\`) touches arch/arm64/boot/dts/allwinner, arch/arm/boot/dts,"
       echo "include/dt-bindings or scripts/dtc/include-prefixes; the symbol build uses the plain upstream files."
@@ -357,6 +366,9 @@ lines_sorted=$(cd "$HERE/corpus" && ls | sort -V)
     else
       echo 'None of the packaged DTBs carries `/__symbols__`.'
     fi
+    echo
+    echo "Last column: the same source compiled without \`-@\` (dtc 1.6.1) compared with the packaged DTB;"
+    echo "byte-identical means the symbol build is the packaged DTB plus \`__symbols__\`/phandles only."
     echo
     echo "| DTB | corpus/$KMM sha256 | corpus-symbols/$KMM sha256 | rebuilt w/o -@ equals packaged |"
     echo '|---|---|---|---|'
