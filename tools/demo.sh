@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The main job on bundled data: reconcile the Orange Pi Zero 2W's kernel-7.2
+# DTB (Debian sid, no __symbols__) against the FDT that U-Boot and TF-A hand
+# to a 6.12 kernel (testdata/live/), with the expansion-board USB overlay,
+# and print the change report and the DTS diff. This is the blog's case:
+# mdboot runs one kernel, the target system another.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+
+bazel build //tools:fdt-handoff //fdt/overlays:zero2w_usb
+out_dir="${TMPDIR:-/tmp}/fdt-handoff-demo"
+mkdir -p "$out_dir"
+
+set -x
+bazel-bin/tools/fdt-handoff reconcile \
+  --dtb testdata/corpus/7.2/sun50i-h618-orangepi-zero2w.dtb \
+  --live testdata/live/sun50i-h618-orangepi-zero2w-6.12-uboot.dtb \
+  --overlay bazel-bin/fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo \
+  --symbols-from testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb \
+  --command-line "console=ttyS0,115200 root=/dev/md127 rootwait" \
+  -o "$out_dir/sun50i-h618-orangepi-zero2w-handoff.dtb" \
+  --diff

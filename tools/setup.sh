@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages fdt-handoff builds and tests with, if any
+# is missing. Safe to run repeatedly; needs root (or sudo) only when
+# something must be installed.
+#
+#   tools/setup.sh          build + test dependencies
+#   tools/setup.sh --fuzz   also clang and its runtime for libFuzzer
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap     # Bazel 4.2.3, builds offline with the WORKSPACE here
+  bazel-rules-java    # rules_java for Bazel 4 (WORKSPACE points at it)
+  bazel-platforms     # platforms for Bazel 4 (WORKSPACE points at it)
+  g++
+  libfdt-dev          # libfdt 1.6.1
+  device-tree-compiler  # dtc: compiles our overlays at build time
+  libabsl-dev
+  libgtest-dev
+  libgmock-dev
+  libbenchmark-dev
+  python3             # benchmark report and golden helpers
+)
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=(sudo)
+fi
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+  --no-install-recommends "${missing[@]}" >/dev/null
