@@ -1,8 +1,8 @@
 // Golden tests: each case reconciles a real DTB from the corpus and compares
 // the canonical DTS of the result with testdata/goldens/. Regenerate with
-//   bazel test //fdt:reconcile_golden_test --spawn_strategy=local \
+//   bazel test //fdt:reconcile_golden_test --spawn_strategy=local
 //     --test_env=UPDATE_GOLDENS=$PWD
-// and explain each changed golden in the commit message.
+// (one command) and explain each changed golden in the commit message.
 #include <dirent.h>
 
 #include <algorithm>
