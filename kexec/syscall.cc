@@ -32,6 +32,12 @@ bool HostIsArm64() {
 
 absl::Status LoadSegments(KexecSyscalls& sys, uint64_t entry,
                           const std::vector<LoadSegment>& segments) {
+  // include/uapi/linux/kexec.h: KEXEC_SEGMENT_MAX 16.
+  if (segments.size() > kMaxKexecSegments) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kexec_load: ", segments.size(),
+        " segments, the kernel takes at most 16"));
+  }
   const int err = sys.Load(entry, segments);
   if (err == 0) return absl::OkStatus();
   const std::string prefix = absl::StrCat("kexec_load failed: ", strerror(err), ": ");

@@ -53,7 +53,8 @@ bool HostIsArm64();
 //   kPermissionDenied   EPERM: not root, lockdown, or
 //                       kernel.kexec_load_disabled.
 //   kUnavailable        EBUSY: a kexec load is in progress or CPUs are stuck.
-//   kInvalidArgument    EINVAL/EADDRNOTAVAIL: the kernel rejected the
+//   kInvalidArgument    more than 16 segments (the kernel is not called);
+//                       EINVAL/EADDRNOTAVAIL: the kernel rejected the
 //                       segments (the table is in the message).
 //   kUnimplemented      ENOSYS: the kernel lacks CONFIG_KEXEC; ENOEXEC: not
 //                       an arm64 host.

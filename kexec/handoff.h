@@ -1,0 +1,92 @@
+// File: kexec/handoff.h
+//
+// Everything between "these files" and "call kexec_load": reconcile the
+// target DTB, build the memory map, plan the segments, put the initrd's
+// final address into /chosen, build the purgatory. Pure apart from the seed
+// source; the result is inspected by `fdt-handoff plan` and loaded by
+// `load`/`exec`. All checks happen here, so nothing reaches the kernel after
+// an error.
+//
+//   HandoffInput in;  // kernel, initrd, target DTB, reconcile options
+//   ASSIGN_OR_RETURN(Handoff h, PrepareHandoff(in));
+//   RETURN_IF_ERROR(LoadSegments(*sys, h.plan.purgatory_address,
+//                                HandoffSegments(h, in)));
+#ifndef KEXEC_HANDOFF_H_
+#define KEXEC_HANDOFF_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "fdt/blob.h"
+#include "fdt/reconcile.h"
+#include "kexec/memory_map.h"
+#include "kexec/plan.h"
+#include "kexec/syscall.h"
+
+namespace fdt_handoff {
+
+struct HandoffInput {
+  // The raw arm64 Image (decompressed) and its header fields.
+  absl::Span<const uint8_t> kernel;
+  uint64_t text_offset = 0;
+  uint64_t image_size = 0;
+  // The initrd as loaded (U-Boot header stripped); empty for none.
+  absl::Span<const uint8_t> initrd;
+  const Fdt* target_dtb = nullptr;
+  // Overlays, live FDT, command line, seeds... initrd_start/_end must be
+  // unset: they come from the plan.
+  ReconcileOptions reconcile;
+  // Usable RAM from /proc/iomem; null to rely on the DTB alone.
+  const std::vector<Range>* iomem = nullptr;
+  uint64_t page_size = 4096;
+};
+
+struct Handoff {
+  explicit Handoff(Fdt final_dtb) : dtb(std::move(final_dtb)) {}
+  Fdt dtb;  // What the new kernel receives, initrd address included.
+  Plan plan;
+  ReconcileReport report;
+  std::vector<Range> usable;
+  std::vector<std::string> memory_notes;
+  std::vector<uint8_t> purgatory;
+};
+
+// PrepareHandoff()
+//
+// Returns:
+//   kInvalidArgument   initrd_start/_end already set; no target DTB.
+//   plus every code of Reconcile() (the DTB), UsableFromDtb() (no memory)
+//   and PlanSegments() (no room, DTB over 2 MiB, ...).
+//   kInternal          the DTB changed size between the planning pass and
+//                      the final pass (a bug).
+absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input);
+
+// HandoffSegments()
+//
+// The segments for kexec_load, pointing into `input`'s buffers and
+// `handoff`'s DTB and purgatory (both must outlive the result).
+std::vector<LoadSegment> HandoffSegments(const Handoff& handoff,
+                                         const HandoffInput& input);
+
+// PrepareAndLoad()
+//
+// PrepareHandoff(), then LoadSegments() with the result. The kernel is
+// called only when every check passed.
+//
+// Returns: the codes of PrepareHandoff() and LoadSegments().
+absl::StatusOr<Handoff> PrepareAndLoad(const HandoffInput& input,
+                                       KexecSyscalls& sys);
+
+// FormatHandoffJson()
+//
+// The plan as JSON: segments (role, mem, memsz, bufsz as numbers and hex
+// strings), entry, kernel entry, DTB and initrd addresses, memory notes and
+// the change report lines.
+std::string FormatHandoffJson(const Handoff& handoff);
+
+}  // namespace fdt_handoff
+
+#endif  // KEXEC_HANDOFF_H_

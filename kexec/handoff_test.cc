@@ -1,0 +1,191 @@
+#include "kexec/handoff.h"
+
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "fdt/blob.h"
+#include "fdt/tree.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "kexec/purgatory.h"
+
+namespace fdt_handoff {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPlain612[] =
+    "testdata/corpus/6.12/sun50i-h618-orangepi-zero2w.dtb";
+constexpr char kSymbols612[] =
+    "testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb";
+constexpr char kLive[] =
+    "testdata/live/sun50i-h618-orangepi-zero2w-6.12-uboot.dtb";
+constexpr char kUsb[] = "fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo";
+
+Fdt Load(const std::string& path) {
+  auto fdt = Fdt::FromFile(path);
+  EXPECT_TRUE(fdt.ok()) << fdt.status();
+  return *std::move(fdt);
+}
+
+absl::Status Seeds(absl::Span<uint8_t> out) {
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(i + 7);
+  return absl::OkStatus();
+}
+
+// Records what would have reached the kernel.
+class FakeSyscalls : public KexecSyscalls {
+ public:
+  int Load(uint64_t entry, const std::vector<LoadSegment>& segments) override {
+    ++loads;
+    last_entry = entry;
+    last_segments = segments;
+    return load_errno;
+  }
+  int Reboot() override {
+    ++reboots;
+    return reboot_errno;
+  }
+  int loads = 0;
+  int reboots = 0;
+  int load_errno = 0;
+  int reboot_errno = 0;
+  uint64_t last_entry = 0;
+  std::vector<LoadSegment> last_segments;
+};
+
+class HandoffTest : public ::testing::Test {
+ protected:
+  HandoffTest()
+      : target_(Load(kPlain612)), symbols_(Load(kSymbols612)),
+        live_(Load(kLive)), kernel_(3 << 20, 0x11), initrd_(1 << 20, 0x22) {
+    in_.kernel = kernel_;
+    in_.text_offset = 0;
+    in_.image_size = 32 << 20;
+    in_.initrd = initrd_;
+    in_.target_dtb = &target_;
+    in_.reconcile.live = &live_;
+    in_.reconcile.symbols_from = &symbols_;
+    in_.reconcile.overlays.push_back(Load(kUsb));
+    in_.reconcile.append = "console=ttyS0,115200 root=/dev/md127";
+    in_.reconcile.seed_source = Seeds;
+  }
+
+  Fdt target_, symbols_, live_;
+  std::vector<uint8_t> kernel_, initrd_;
+  HandoffInput in_;
+  FakeSyscalls sys_;
+};
+
+TEST_F(HandoffTest, PlansLoadsAndPutsTheInitrdIntoChosen) {
+  auto h = PrepareAndLoad(in_, sys_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  // secmon@40000000 (256 KiB) is reserved: the kernel goes to 0x40200000.
+  EXPECT_EQ(h->plan.kernel_entry, 0x40200000u);
+  EXPECT_EQ(h->plan.initrd_start, 0x42200000u);
+  EXPECT_EQ(h->plan.initrd_end, 0x42300000u);
+  EXPECT_EQ(h->plan.dtb_address, 0x42300000u);
+  auto tree = ParseTree(h->dtb);
+  ASSERT_TRUE(tree.ok());
+  const Node* chosen = tree->Find("/chosen");
+  EXPECT_EQ(chosen->FindProperty("linux,initrd-start")->value,
+            (std::vector<uint8_t>{0, 0, 0, 0, 0x42, 0x20, 0, 0}));
+  EXPECT_EQ(chosen->FindProperty("linux,initrd-end")->value,
+            (std::vector<uint8_t>{0, 0, 0, 0, 0x42, 0x30, 0, 0}));
+  EXPECT_EQ(h->purgatory, BuildPurgatory(0x40200000, 0x42300000));
+
+  ASSERT_EQ(sys_.loads, 1);
+  EXPECT_EQ(sys_.last_entry, h->plan.purgatory_address);
+  ASSERT_EQ(sys_.last_segments.size(), 4u);
+  EXPECT_EQ(sys_.last_segments[0].buffer.data(), kernel_.data());
+  EXPECT_EQ(sys_.last_segments[1].buffer.data(), initrd_.data());
+  EXPECT_EQ(sys_.last_segments[2].buffer.size(), h->dtb.size());
+  EXPECT_EQ(sys_.last_segments[3].buffer.size(), kPurgatorySize);
+  EXPECT_EQ(sys_.reboots, 0);
+  EXPECT_THAT(h->report.Format(),
+              HasSubstr("/chosen:linux,initrd-start/-end = "
+                        "[0x42200000..0x42300000) (1 MiB)"));
+}
+
+TEST_F(HandoffTest, IomemNarrowsTheMapAndSaysSo) {
+  const std::vector<Range> iomem = {{0x40040000, 0x7c000000}};
+  in_.iomem = &iomem;
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->usable, (std::vector<Range>{{0x40040000, 0x7c000000}}));
+  EXPECT_THAT(h->memory_notes,
+              ::testing::ElementsAre(
+                  "the DTB allows [0x7c000000..0x80000000) but /proc/iomem "
+                  "does not (reserved or absent there); not used"));
+}
+
+TEST_F(HandoffTest, NothingIsLoadedAfterAnError) {
+  in_.reconcile.live = nullptr;  // No memory anywhere.
+  auto h = PrepareAndLoad(in_, sys_);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kFailedPrecondition);
+  in_.reconcile.live = &live_;
+  in_.image_size = 2u << 30;  // Larger than RAM.
+  h = PrepareAndLoad(in_, sys_);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(sys_.loads, 0);
+}
+
+TEST_F(HandoffTest, EveryErrnoBecomesAdvice) {
+  struct Case {
+    int err;
+    absl::StatusCode code;
+    const char* advice;
+  };
+  const Case cases[] = {
+      {EPERM, absl::StatusCode::kPermissionDenied, "kernel.kexec_load_disabled"},
+      {EBUSY, absl::StatusCode::kUnavailable, "another kexec load is in progress"},
+      {EINVAL, absl::StatusCode::kInvalidArgument, "  dtb       buf "},
+      {ENOSYS, absl::StatusCode::kUnimplemented, "without CONFIG_KEXEC"},
+      {ENOMEM, absl::StatusCode::kResourceExhausted, "could not allocate"},
+      {ENOEXEC, absl::StatusCode::kUnimplemented, "not an arm64 binary"},
+  };
+  for (const Case& c : cases) {
+    sys_.load_errno = c.err;
+    auto h = PrepareAndLoad(in_, sys_);
+    ASSERT_FALSE(h.ok()) << c.err;
+    EXPECT_EQ(h.status().code(), c.code) << c.err;
+    EXPECT_THAT(std::string(h.status().message()), HasSubstr(c.advice));
+  }
+  sys_.reboot_errno = EINVAL;
+  absl::Status s = RebootIntoKexec(sys_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("no kexec image is loaded"));
+  sys_.reboot_errno = EPERM;
+  EXPECT_EQ(RebootIntoKexec(sys_).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(HandoffTest, InitrdAddressMayNotBeGivenByHand) {
+  in_.reconcile.initrd_start = 1;
+  in_.reconcile.initrd_end = 2;
+  auto h = PrepareHandoff(in_);
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(HandoffTest, JsonCarriesTheTable) {
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok());
+  const std::string json = FormatHandoffJson(*h);
+  EXPECT_THAT(json, HasSubstr("\"kernel_entry\": [1075838976, \"0x40200000\"]"));
+  EXPECT_THAT(json, HasSubstr("{\"role\": \"dtb\", \"mem\": [1110441984, "
+                              "\"0x42300000\"]"));
+}
+
+TEST(LoadSegments, MoreThanSixteenSegmentsNeverReachTheKernel) {
+  FakeSyscalls sys;
+  std::vector<LoadSegment> many(17, LoadSegment{SegmentRole::kInitrd, {}, 0, 0});
+  const absl::Status s = LoadSegments(sys, 0, many);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "kexec_load: 17 segments, the kernel takes at most 16");
+  EXPECT_EQ(sys.loads, 0);
+}
+
+}  // namespace
+}  // namespace fdt_handoff
