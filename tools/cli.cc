@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -21,12 +23,17 @@
 #include "fdt/regress.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
+#include "kexec/handoff.h"
+#include "kexec/image.h"
+#include "kexec/memory_map.h"
+#include "kexec/syscall.h"
 
 namespace fdt_handoff {
 namespace {
 
 constexpr char kDefaultLive[] = "/sys/firmware/fdt";
 constexpr char kProcCmdline[] = "/proc/cmdline";
+constexpr char kProcIomem[] = "/proc/iomem";
 
 constexpr char kUsage[] =
     R"(usage: fdt-handoff COMMAND [options]
@@ -44,6 +51,10 @@ commands:
   reconcile --dtb TARGET ... -o OUT
                                overlays + bootloader fixups + /chosen
   diff A B                     structural difference of two DTBs
+  plan --kernel K --dtb D ...  dry run of a kexec handoff: segments, entry,
+                               DTB changes (any host)
+  load --kernel K --dtb D ...  load it with kexec_load (arm64, root)
+  exec --kernel K --dtb D ...  load it and reboot into it (arm64, root)
   regress                      run the Zero 2W profile over a DTB corpus
 
 Run 'fdt-handoff COMMAND --help' for a command's options.
@@ -104,6 +115,42 @@ report.
   --skip-rule NAME         do not run a rule (repeatable; see --list-rules)
   --list-rules             print the rules in order and exit
   --diff                   also print a unified diff of TARGET and OUT as DTS
+)";
+
+constexpr char kKexecOptions[] = R"(
+  --kernel IMAGE           the target kernel: arm64 Image, Image.gz, EFI zboot
+                           (gzip/zstd) or a U-Boot legacy image around one
+  --initrd FILE            the initrd (a U-Boot legacy header, as on Armbian's
+                           uInitrd, is stripped); --ramdisk is the same
+  --dtb TARGET             the target kernel's DTB (required)
+  --iomem FILE             usable RAM from this /proc/iomem (load and exec
+                           read /proc/iomem by default; plan only if given)
+  --dtb-out FILE           also write the final DTB here
+  and every DTB option of 'reconcile': --live, --no-live, --overlay,
+  --symbols-from, --force, --memory, --append/--command-line,
+  --reuse-cmdline, --no-seeds, --keep-memreserve, --skip-rule
+)";
+
+constexpr char kPlanUsage[] =
+    R"(usage: fdt-handoff plan --kernel IMAGE --dtb TARGET [--initrd FILE] [options] [--json] [--page-size N]
+
+Dry run on any host: prints the segment table (physical ranges, sizes,
+roles), the entry point and the DTB change report of what 'load' would hand
+to kexec_load. --page-size is the target's page size (default: this host's).
+)";
+
+constexpr char kLoadUsage[] =
+    R"(usage: fdt-handoff load --kernel IMAGE --dtb TARGET [--initrd FILE] [options]
+
+Like plan, then loads the segments with kexec_load(2) and our purgatory,
+which hands the new kernel exactly this DTB. Needs root on an arm64 board.
+)";
+
+constexpr char kExecUsage[] =
+    R"(usage: fdt-handoff exec --kernel IMAGE --dtb TARGET [--initrd FILE] [options]
+
+Like load, then syncs and reboots into the loaded kernel
+(reboot(LINUX_REBOOT_CMD_KEXEC)). Needs root on an arm64 board.
 )";
 
 constexpr char kDiffUsage[] = R"(usage: fdt-handoff diff A B [--text]
@@ -332,14 +379,137 @@ int Apply(Args& args, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+// --- shared DTB options (reconcile, plan, load, exec) ---------------------
+
+// The flags that say how the handoff DTB is built.
+struct DtbFlags {
+  std::string dtb;
+  std::string live_path;
+  std::string symbols_from;
+  bool no_live = false;
+  bool reuse_cmdline = false;
+  std::vector<std::string> overlay_paths;
+  ReconcileOptions options;  // append, memory, seeds, skip_rules, ...
+  absl::optional<uint64_t> initrd_start, initrd_end;
+};
+
+// The blobs DtbFlags name. Owns what ReconcileOptions points at; must stay
+// where it is while those options are used.
+struct DtbInputs {
+  absl::optional<Fdt> target;
+  absl::optional<Fdt> live;
+  absl::optional<Fdt> symbols;
+};
+
+// Consumes one DTB flag at the front of `args`; false if it is not one.
+// A malformed value sets `error`.
+bool ParseDtbFlag(Args& args, DtbFlags* f, std::string* error) {
+  std::string value;
+  if (args.Value("--dtb", &f->dtb, error) ||
+      args.Value("--live", &f->live_path, error) ||
+      args.Value("--symbols-from", &f->symbols_from, error)) {
+    return true;
+  }
+  if (args.Value("--overlay", &value, error)) {
+    f->overlay_paths.push_back(value);
+    return true;
+  }
+  if (args.Value("--append", &value, error) ||
+      args.Value("--command-line", &value, error)) {
+    f->options.append = value;
+    return true;
+  }
+  if (args.Value("--skip-rule", &value, error)) {
+    f->options.skip_rules.push_back(value);
+    return true;
+  }
+  if (args.Value("--memory", &value, error)) {
+    const size_t colon = value.find(':');
+    MemoryRange r;
+    if (colon == std::string::npos ||
+        !ParseNumber(absl::string_view(value).substr(0, colon), &r.base) ||
+        !ParseNumber(absl::string_view(value).substr(colon + 1), &r.size) ||
+        r.size == 0) {
+      *error = "--memory wants BASE:SIZE, e.g. 0x40000000:1G, not '" + value + "'";
+    } else {
+      f->options.memory.push_back(r);
+    }
+    return true;
+  }
+  const std::string& a = args.Peek();
+  if (args.Value("--initrd-start", &value, error) ||
+      args.Value("--initrd-end", &value, error)) {
+    uint64_t v = 0;
+    if (!ParseNumber(value, &v)) {
+      *error = "not an address: '" + value + "'";
+    } else {
+      (absl::StartsWith(a, "--initrd-start") ? f->initrd_start : f->initrd_end) = v;
+    }
+    return true;
+  }
+  static const std::map<std::string, std::function<void(DtbFlags*)>> kSwitches = {
+      {"--no-live", [](DtbFlags* d) { d->no_live = true; }},
+      {"--reuse-cmdline", [](DtbFlags* d) { d->reuse_cmdline = true; }},
+      {"--no-seeds", [](DtbFlags* d) { d->options.seeds = false; }},
+      {"--keep-memreserve", [](DtbFlags* d) { d->options.keep_memreserve = true; }},
+      {"--force", [](DtbFlags* d) { d->options.force_overlays = true; }},
+  };
+  const auto it = kSwitches.find(a);
+  if (it == kSwitches.end()) return false;
+  it->second(f);
+  args.Next();
+  return true;
+}
+
+// Usage checks shared by the commands; returns "" when fine.
+std::string CheckDtbFlags(const DtbFlags& f) {
+  if (f.dtb.empty()) return "needs --dtb TARGET";
+  if (f.no_live && !f.live_path.empty()) {
+    return "--live and --no-live exclude each other";
+  }
+  if (f.initrd_start.has_value() != f.initrd_end.has_value()) {
+    return "give both --initrd-start and --initrd-end, or neither";
+  }
+  return "";
+}
+
+// Reads every file DtbFlags name and points flags->options at them.
+absl::Status LoadDtbInputs(DtbFlags* f, DtbInputs* in) {
+  ASSIGN_OR_RETURN(in->target, Fdt::FromFile(f->dtb));
+  if (!f->no_live) {
+    auto live = Fdt::FromFile(f->live_path.empty() ? kDefaultLive : f->live_path);
+    if (!live.ok()) {
+      if (!f->live_path.empty()) return live.status();
+      return absl::Status(live.status().code(),
+                          absl::StrCat(live.status().message(),
+                                       " (pass --live FILE, or --no-live with "
+                                       "--memory)"));
+    }
+    in->live = *std::move(live);
+    f->options.live = &*in->live;
+  }
+  for (const std::string& p : f->overlay_paths) {
+    ASSIGN_OR_RETURN(Fdt o, Fdt::FromFile(p));
+    f->options.overlays.push_back(std::move(o));
+  }
+  if (!f->symbols_from.empty()) {
+    ASSIGN_OR_RETURN(in->symbols, Fdt::FromFile(f->symbols_from));
+    f->options.symbols_from = &*in->symbols;
+  }
+  if (f->reuse_cmdline) {
+    ASSIGN_OR_RETURN(f->options.reused_cmdline, ReadTextFile(kProcCmdline));
+  }
+  f->options.initrd_start = f->initrd_start;
+  f->options.initrd_end = f->initrd_end;
+  return absl::OkStatus();
+}
+
 // --- reconcile --------------------------------------------------------------
 
 int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
-  std::string dtb, output, live_path, symbols_from, value, error;
-  bool no_live = false, reuse_cmdline = false, show_diff = false;
-  std::vector<std::string> overlay_paths;
-  ReconcileOptions options;
-  absl::optional<uint64_t> initrd_start, initrd_end;
+  DtbFlags flags;
+  std::string output, error;
+  bool show_diff = false;
   while (!args.Done()) {
     const std::string& a = args.Peek();
     if (IsHelp(a)) {
@@ -352,132 +522,178 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
       }
       return kExitOk;
     }
-    if (args.Value("--dtb", &dtb, &error) || args.Value("-o", &output, &error) ||
+    if (args.Value("-o", &output, &error) ||
         args.Value("--output", &output, &error) ||
-        args.Value("--live", &live_path, &error) ||
-        args.Value("--symbols-from", &symbols_from, &error)) {
+        ParseDtbFlag(args, &flags, &error)) {
       if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      continue;
-    }
-    if (args.Value("--overlay", &value, &error)) {
-      if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      overlay_paths.push_back(value);
-      continue;
-    }
-    if (args.Value("--append", &value, &error) ||
-        args.Value("--command-line", &value, &error)) {
-      if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      options.append = value;
-      continue;
-    }
-    if (args.Value("--skip-rule", &value, &error)) {
-      if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      options.skip_rules.push_back(value);
-      continue;
-    }
-    if (args.Value("--memory", &value, &error)) {
-      if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      const size_t colon = value.find(':');
-      MemoryRange r;
-      if (colon == std::string::npos ||
-          !ParseNumber(absl::string_view(value).substr(0, colon), &r.base) ||
-          !ParseNumber(absl::string_view(value).substr(colon + 1), &r.size) ||
-          r.size == 0) {
-        return Usage(err, "--memory wants BASE:SIZE, e.g. 0x40000000:1G, not '" + value + "'",
-                     kReconcileUsage);
-      }
-      options.memory.push_back(r);
-      continue;
-    }
-    if (args.Value("--initrd-start", &value, &error) ||
-        args.Value("--initrd-end", &value, &error)) {
-      if (!error.empty()) return Usage(err, error, kReconcileUsage);
-      uint64_t v = 0;
-      if (!ParseNumber(value, &v)) {
-        return Usage(err, "not an address: '" + value + "'", kReconcileUsage);
-      }
-      // Which one matched is known from the flag still in `a`'s copy.
-      (absl::StartsWith(a, "--initrd-start") ? initrd_start : initrd_end) = v;
       continue;
     }
     const std::string flag = args.Next();
-    if (flag == "--no-live") {
-      no_live = true;
-    } else if (flag == "--reuse-cmdline") {
-      reuse_cmdline = true;
-    } else if (flag == "--no-seeds") {
-      options.seeds = false;
-    } else if (flag == "--keep-memreserve") {
-      options.keep_memreserve = true;
-    } else if (flag == "--force") {
-      options.force_overlays = true;
-    } else if (flag == "--diff") {
+    if (flag == "--diff") {
       show_diff = true;
     } else {
       return Usage(err, "unknown argument " + flag, kReconcileUsage);
     }
   }
-  if (dtb.empty()) return Usage(err, "reconcile needs --dtb TARGET", kReconcileUsage);
+  const std::string problem = CheckDtbFlags(flags);
+  if (!problem.empty()) return Usage(err, "reconcile " + problem, kReconcileUsage);
   if (output.empty()) return Usage(err, "reconcile needs -o OUT", kReconcileUsage);
-  if (no_live && !live_path.empty()) {
-    return Usage(err, "--live and --no-live exclude each other", kReconcileUsage);
-  }
-  if (initrd_start.has_value() != initrd_end.has_value()) {
-    return Usage(err, "give both --initrd-start and --initrd-end, or neither",
-                 kReconcileUsage);
-  }
-  options.initrd_start = initrd_start;
-  options.initrd_end = initrd_end;
 
-  auto target = Fdt::FromFile(dtb);
-  if (!target.ok()) return Fail(err, target.status());
-  absl::optional<Fdt> live;
-  if (!no_live) {
-    auto l = Fdt::FromFile(live_path.empty() ? kDefaultLive : live_path);
-    if (!l.ok()) {
-      if (live_path.empty()) {
-        return Fail(err, absl::Status(l.status().code(),
-                                      absl::StrCat(l.status().message(),
-                                                   " (pass --live FILE, or "
-                                                   "--no-live with --memory)")));
-      }
-      return Fail(err, l.status());
-    }
-    live = *std::move(l);
-    options.live = &*live;
-  }
-  for (const std::string& p : overlay_paths) {
-    auto o = Fdt::FromFile(p);
-    if (!o.ok()) return Fail(err, o.status());
-    options.overlays.push_back(*std::move(o));
-  }
-  absl::optional<Fdt> symbols;
-  if (!symbols_from.empty()) {
-    auto s = Fdt::FromFile(symbols_from);
-    if (!s.ok()) return Fail(err, s.status());
-    symbols = *std::move(s);
-    options.symbols_from = &*symbols;
-  }
-  if (reuse_cmdline) {
-    auto cmdline = ReadTextFile(kProcCmdline);
-    if (!cmdline.ok()) return Fail(err, cmdline.status());
-    options.reused_cmdline = *cmdline;
-  }
+  DtbInputs inputs;
+  const absl::Status loaded = LoadDtbInputs(&flags, &inputs);
+  if (!loaded.ok()) return Fail(err, loaded);
   ReconcileReport report;
-  auto result = fdt_handoff::Reconcile(*target, options, &report);
+  auto result = fdt_handoff::Reconcile(*inputs.target, flags.options, &report);
   if (!result.ok()) return Fail(err, result.status());
   const absl::Status written = WriteFileAtomic(output, result->bytes());
   if (!written.ok()) return Fail(err, written);
   out << report.Format();
   out << "wrote " << output << " (" << result->size() << " bytes)\n";
   if (show_diff) {
-    auto before = DumpDts(*target);
+    auto before = DumpDts(*inputs.target);
     auto after = DumpDts(*result);
     if (!before.ok()) return Fail(err, before.status());
     if (!after.ok()) return Fail(err, after.status());
-    out << "\n" << UnifiedDiff(*before, *after, dtb, output);
+    out << "\n" << UnifiedDiff(*before, *after, flags.dtb, output);
   }
   return kExitOk;
+}
+
+// --- plan, load, exec ---------------------------------------------------------
+
+enum class KexecMode { kPlan, kLoad, kExec };
+
+int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
+  const std::string usage =
+      absl::StrCat(mode == KexecMode::kPlan   ? kPlanUsage
+                   : mode == KexecMode::kLoad ? kLoadUsage
+                                              : kExecUsage,
+                   kKexecOptions);
+  const char* name = mode == KexecMode::kPlan   ? "plan"
+                     : mode == KexecMode::kLoad ? "load"
+                                                : "exec";
+  DtbFlags flags;
+  std::string kernel_path, initrd_path, iomem_path, dtb_out, page_text, error;
+  bool json = false;
+  while (!args.Done()) {
+    const std::string& a = args.Peek();
+    if (IsHelp(a)) {
+      out << usage;
+      return kExitOk;
+    }
+    if (args.Value("--kernel", &kernel_path, &error) ||
+        args.Value("--initrd", &initrd_path, &error) ||
+        args.Value("--ramdisk", &initrd_path, &error) ||
+        args.Value("--iomem", &iomem_path, &error) ||
+        args.Value("--dtb-out", &dtb_out, &error) ||
+        (mode == KexecMode::kPlan &&
+         args.Value("--page-size", &page_text, &error)) ||
+        ParseDtbFlag(args, &flags, &error)) {
+      if (!error.empty()) return Usage(err, error, usage);
+      continue;
+    }
+    const std::string flag = args.Next();
+    if (flag == "--json" && mode == KexecMode::kPlan) {
+      json = true;
+    } else {
+      return Usage(err, "unknown argument " + flag, usage);
+    }
+  }
+  std::string problem = CheckDtbFlags(flags);
+  if (kernel_path.empty()) problem = "needs --kernel IMAGE";
+  if (flags.initrd_start.has_value()) {
+    problem = "takes --initrd FILE; the planner chooses its address";
+  }
+  if (!problem.empty()) return Usage(err, absl::StrCat(name, " ", problem), usage);
+  uint64_t page_size = static_cast<uint64_t>(getpagesize());
+  if (!page_text.empty() && !ParseNumber(page_text, &page_size)) {
+    return Usage(err, "--page-size wants a number, not '" + page_text + "'", usage);
+  }
+  // Refuse before reading anything: only an arm64 binary can load a kernel.
+  if (mode != KexecMode::kPlan && !HostIsArm64()) {
+    err << "fdt-handoff: " << name
+        << ": this fdt-handoff is not an arm64 binary; load and exec only work "
+           "on the arm64 board (use 'plan' to see what would be loaded)\n";
+    return kExitBadInput;
+  }
+
+  DtbInputs inputs;
+  absl::Status s = LoadDtbInputs(&flags, &inputs);
+  if (!s.ok()) return Fail(err, s);
+  auto kernel_file = ReadFile(kernel_path, uint64_t{512} << 20);
+  if (!kernel_file.ok()) return Fail(err, kernel_file.status());
+  auto kernel = ParseKernel(*kernel_file, kernel_path,
+                            static_cast<uint32_t>(page_size));
+  if (!kernel.ok()) return Fail(err, kernel.status());
+  std::vector<uint8_t> initrd;
+  if (!initrd_path.empty()) {
+    auto file = ReadFile(initrd_path, uint64_t{2} << 30);
+    if (!file.ok()) return Fail(err, file.status());
+    auto stripped = StripUbootLegacyHeader(*file, initrd_path);
+    if (!stripped.ok()) return Fail(err, stripped.status());
+    initrd = *std::move(stripped);
+  }
+  // /proc/iomem describes the machine we run on: use it by default only
+  // where we would load (load, exec), or when given.
+  absl::optional<std::vector<Range>> iomem;
+  if (iomem_path.empty() && mode != KexecMode::kPlan) iomem_path = kProcIomem;
+  if (!iomem_path.empty()) {
+    auto text = ReadTextFile(iomem_path);
+    if (!text.ok()) return Fail(err, text.status());
+    auto ranges = ParseIomem(*text, iomem_path);
+    if (!ranges.ok()) return Fail(err, ranges.status());
+    iomem = *std::move(ranges);
+  }
+
+  HandoffInput in;
+  in.kernel = kernel->image;
+  in.text_offset = kernel->text_offset;
+  in.image_size = kernel->image_size;
+  in.initrd = initrd;
+  in.target_dtb = &*inputs.target;
+  in.reconcile = flags.options;
+  in.iomem = iomem.has_value() ? &*iomem : nullptr;
+  in.page_size = page_size;
+
+  std::unique_ptr<KexecSyscalls> sys = LinuxKexecSyscalls();
+  absl::StatusOr<Handoff> handoff = mode == KexecMode::kPlan
+                                        ? PrepareHandoff(in)
+                                        : PrepareAndLoad(in, *sys);
+  if (!handoff.ok()) return Fail(err, handoff.status());
+  if (!dtb_out.empty()) {
+    s = WriteFileAtomic(dtb_out, handoff->dtb.bytes());
+    if (!s.ok()) return Fail(err, s);
+  }
+  if (json) {
+    out << FormatHandoffJson(*handoff);
+    return kExitOk;
+  }
+  out << "kernel " << kernel_path << ": " << kernel->format << ", "
+      << kernel->image.size() << " bytes, text_offset "
+      << absl::StrFormat("0x%x", kernel->text_offset) << ", image_size "
+      << kernel->image_size << "\n";
+  out << "usable RAM: " << FormatRanges(handoff->usable) << "\n";
+  for (const std::string& note : handoff->memory_notes) out << "note: " << note << "\n";
+  out << "\n" << FormatPlan(handoff->plan) << "\n" << handoff->report.Format();
+  if (mode == KexecMode::kPlan) return kExitOk;
+  out << "loaded: the next kernel will receive this DTB ("
+      << handoff->dtb.size() << " bytes at "
+      << absl::StrFormat("0x%x", handoff->plan.dtb_address) << ")\n";
+  if (mode == KexecMode::kLoad) return kExitOk;
+  out << "rebooting into the loaded kernel\n";
+  out.flush();
+  s = RebootIntoKexec(*sys);
+  return Fail(err, s);
+}
+
+int PlanCommand(Args& args, std::ostream& out, std::ostream& err) {
+  return Kexec(KexecMode::kPlan, args, out, err);
+}
+int LoadCommand(Args& args, std::ostream& out, std::ostream& err) {
+  return Kexec(KexecMode::kLoad, args, out, err);
+}
+int Exec(Args& args, std::ostream& out, std::ostream& err) {
+  return Kexec(KexecMode::kExec, args, out, err);
 }
 
 // --- diff -------------------------------------------------------------------
@@ -585,6 +801,7 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
   const std::map<std::string, Command> commands = {
       {"inspect", Inspect}, {"dump", Dump},   {"apply", Apply},
       {"reconcile", Reconcile}, {"diff", Diff}, {"regress", Regress},
+      {"plan", PlanCommand}, {"load", LoadCommand}, {"exec", Exec},
   };
   const auto it = commands.find(command);
   if (it == commands.end()) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fdt/file_io.h"
+#include "kexec/syscall.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -74,7 +75,8 @@ TEST(Cli, UsageErrorsExitTwo) {
 
 TEST(Cli, EveryCommandHasHelp) {
   for (const char* command :
-       {"inspect", "dump", "apply", "reconcile", "diff", "regress"}) {
+       {"inspect", "dump", "apply", "reconcile", "diff", "regress", "plan",
+        "load", "exec"}) {
     CliRun r = Cli({command, "--help"});
     EXPECT_EQ(r.code, kExitOk) << command;
     EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: fdt-handoff ", command)))
@@ -222,6 +224,52 @@ TEST(Cli, RegressPassesOnTheCorpusAndFailsWithoutSymbols) {
            "--overlay", kUsb});
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_THAT(r.out, HasSubstr("FAIL 7.2    sun50i-h618-orangepi-zero2w.dtb"));
+}
+
+TEST(Cli, PlanPrintsTheSegmentTableOnAnyHost) {
+  const std::string dtb_out = Tmp("plan.dtb");
+  CliRun r = Cli({"plan", "--kernel", "testdata/kernel/Image.gz", "--initrd",
+                  "testdata/kernel/uInitrd", "--dtb", kPlain72, "--live", kLive,
+                  "--overlay", kUsb, "--symbols-from", kSymbols72, "--append",
+                  "root=/dev/md127", "--page-size", "4096", "--dtb-out",
+                  dtb_out});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("kernel testdata/kernel/Image.gz: Image.gz, "));
+  EXPECT_THAT(r.out, HasSubstr("usable RAM: [0x40040000..0x80000000)\n"));
+  EXPECT_THAT(r.out, HasSubstr("kernel     [0x0040200000..0x0040210000)"));
+  EXPECT_THAT(r.out, HasSubstr("entry      0x0040217000 (purgatory: x0 = DTB "
+                               "0x40211000, then kernel at 0x40200000)"));
+  EXPECT_THAT(r.out, HasSubstr("initrd           /chosen:linux,initrd-start/-end = "
+                               "[0x40210000..0x40210031) (49 bytes)"));
+  EXPECT_TRUE(Exists(dtb_out));
+  r = Cli({"plan", "--kernel", "testdata/kernel/Image", "--dtb", kPlain72,
+           "--live", kLive, "--json", "--page-size", "4096"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, StartsWith("{\n  \"entry\": ["));
+}
+
+TEST(Cli, PlanRefusesBadKernelsAndUsage) {
+  CliRun r = Cli({"plan", "--dtb", kPlain72, "--live", kLive});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_THAT(r.err, StartsWith("fdt-handoff: plan needs --kernel IMAGE\n"));
+  r = Cli({"plan", "--kernel", kPlain72, "--dtb", kPlain72, "--live", kLive});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, StartsWith(absl::StrCat("fdt-handoff: ", kPlain72, ": ")));
+  r = Cli({"plan", "--kernel", "testdata/kernel/Image", "--dtb", kPlain72,
+           "--live", kLive, "--initrd-start", "1", "--initrd-end", "2"});
+  EXPECT_EQ(r.code, kExitUsage);
+}
+
+TEST(Cli, LoadAndExecRefuseOffArm64BeforeReadingAnything) {
+  if (HostIsArm64()) GTEST_SKIP() << "only meaningful on a non-arm64 host";
+  for (const char* command : {"load", "exec"}) {
+    CliRun r = Cli({command, "--kernel", "/nonexistent", "--dtb", kPlain72});
+    EXPECT_EQ(r.code, kExitBadInput);
+    EXPECT_EQ(r.err, absl::StrCat("fdt-handoff: ", command,
+                                  ": this fdt-handoff is not an arm64 binary; "
+                                  "load and exec only work on the arm64 board "
+                                  "(use 'plan' to see what would be loaded)\n"));
+  }
 }
 
 TEST(Cli, DumpIsCanonical) {
