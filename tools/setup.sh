@@ -19,6 +19,9 @@ packages=(
   libgmock-dev
   libbenchmark-dev
   python3             # benchmark report and golden helpers
+  g++-aarch64-linux-gnu       # --config=aarch64 (toolchain/); its own arm64
+  binutils-aarch64-linux-gnu  #   libc + libstdc++; the rest: tools/make_sysroot.sh
+  qemu-user-static    # runs the aarch64 tests (tools/run_aarch64_tests.sh)
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
