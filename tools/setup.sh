@@ -18,6 +18,10 @@ packages=(
   libgtest-dev
   libgmock-dev
   libbenchmark-dev
+  zlib1g-dev          # zlib: Image.gz / EFI zboot kernels, U-Boot CRCs
+  libzstd-dev         # libzstd: Image.zst / EFI zboot (zstd) kernels
+  zstd                # testdata/kernel/make_fixtures.sh
+  u-boot-tools        # mkimage: testdata/kernel/make_fixtures.sh
   python3             # benchmark report and golden helpers
   g++-aarch64-linux-gnu       # --config=aarch64 (toolchain/); its own arm64
   binutils-aarch64-linux-gnu  #   libc + libstdc++; the rest: tools/make_sysroot.sh

@@ -1,0 +1,527 @@
+#include "kexec/image.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "fdt/status_macros.h"
+#include "kexec/decompress.h"
+
+namespace fdt_handoff {
+namespace {
+
+// --- Byte-order reads ------------------------------------------------------
+// Every field is assembled byte by byte: the input may be unaligned, and its
+// byte order is fixed by the format, not by the host.
+
+uint32_t Le32(absl::Span<const uint8_t> b, size_t off) {
+  return uint32_t{b[off]} | uint32_t{b[off + 1]} << 8 |
+         uint32_t{b[off + 2]} << 16 | uint32_t{b[off + 3]} << 24;
+}
+
+uint64_t Le64(absl::Span<const uint8_t> b, size_t off) {
+  return uint64_t{Le32(b, off)} | uint64_t{Le32(b, off + 4)} << 32;
+}
+
+uint32_t Be32(absl::Span<const uint8_t> b, size_t off) {
+  return uint32_t{b[off]} << 24 | uint32_t{b[off + 1]} << 16 |
+         uint32_t{b[off + 2]} << 8 | uint32_t{b[off + 3]};
+}
+
+bool HasBytesAt(absl::Span<const uint8_t> b, size_t off,
+                absl::string_view magic) {
+  return b.size() >= off + magic.size() &&
+         std::memcmp(b.data() + off, magic.data(), magic.size()) == 0;
+}
+
+// --- The arm64 Image header (booting.rst, "4. Call the kernel image") -----
+//
+//   u32 code0;                    /* Executable code */
+//   u32 code1;                    /* Executable code */
+//   u64 text_offset;              /* Image load offset, little endian */
+//   u64 image_size;               /* Effective Image size, little endian */
+//   u64 flags;                    /* kernel flags, little endian */
+//   u64 res2..res4 = 0;           /* reserved */
+//   u32 magic = 0x644d5241;       /* Magic number, little endian, "ARM\x64" */
+//   u32 res5;                     /* reserved (used for PE COFF offset) */
+constexpr size_t kTextOffsetAt = 8;
+constexpr size_t kImageSizeAt = 16;
+constexpr size_t kFlagsAt = 24;
+constexpr size_t kImageMagicAt = 56;
+constexpr uint32_t kImageMagic = 0x644d5241;
+
+// Flags: "Bit 0  Kernel endianness. 1 if BE, 0 if LE."
+//        "Bit 1-2  Kernel Page size. 0 - Unspecified. 1 - 4K 2 - 16K 3 - 64K"
+//        "Bit 3  Kernel physical placement"
+constexpr uint64_t kFlagBigEndian = uint64_t{1} << 0;
+constexpr int kFlagPageSizeShift = 1;
+constexpr uint64_t kFlagPageSizeMask = 3;
+constexpr uint64_t kFlagAnyPlacement = uint64_t{1} << 3;
+constexpr uint32_t kPageSizes[] = {0, 4096, 16384, 65536};
+
+// "The Image must be placed text_offset bytes from a 2MB aligned base".
+// Every kernel has kept text_offset below that alignment; a larger value is
+// treated as damage so that placement arithmetic stays meaningful.
+constexpr uint64_t kTextOffsetLimit = uint64_t{2} << 20;
+
+// --- U-Boot legacy header (U-Boot include/image.h, all big-endian) ---------
+//   0 magic  4 hcrc  8 time  12 size  16 load  20 ep  24 dcrc
+//   28 os  29 arch  30 type  31 comp  32 name[32]
+constexpr uint32_t kUbootMagic = 0x27051956;
+constexpr size_t kUbootHcrcAt = 4;
+constexpr size_t kUbootSizeAt = 12;
+constexpr size_t kUbootDcrcAt = 24;
+constexpr size_t kUbootTypeAt = 30;
+constexpr size_t kUbootCompAt = 31;
+constexpr uint8_t kUbootTypeKernel = 2;
+constexpr uint8_t kUbootTypeRamdisk = 3;
+constexpr uint8_t kUbootTypeMulti = 4;
+constexpr uint8_t kUbootTypeKernelNoload = 14;
+constexpr uint8_t kUbootCompNone = 0;
+constexpr uint8_t kUbootCompGzip = 1;
+constexpr uint8_t kUbootCompZstd = 6;
+
+// --- EFI zboot header (drivers/firmware/efi/libstub/zboot-header.S) --------
+//   0 "MZ\0\0"  4 "zimg"  8 payload offset (LE32)  12 payload size (LE32)
+//   16 reserved[2]  24 compression type, NUL-terminated ("gzip", "zstd22")
+//   56 LINUX_PE_MAGIC  60 PE header offset
+constexpr size_t kZbootHeaderSize = 64;
+constexpr size_t kZbootPayloadOffsetAt = 8;
+constexpr size_t kZbootPayloadSizeAt = 12;
+constexpr size_t kZbootCompAt = 24;
+constexpr size_t kZbootCompEnd = 56;
+
+constexpr absl::string_view kGzipMagic("\x1f\x8b", 2);
+constexpr absl::string_view kZstdMagic("\x28\xb5\x2f\xfd", 4);
+
+bool IsImage(absl::Span<const uint8_t> b) {
+  return b.size() >= kArm64ImageHeaderSize &&
+         Le32(b, kImageMagicAt) == kImageMagic;
+}
+bool IsUbootLegacy(absl::Span<const uint8_t> b) {
+  return b.size() >= 4 && Be32(b, 0) == kUbootMagic;
+}
+bool IsGzip(absl::Span<const uint8_t> b) { return HasBytesAt(b, 0, kGzipMagic); }
+bool IsZstd(absl::Span<const uint8_t> b) { return HasBytesAt(b, 0, kZstdMagic); }
+bool IsZboot(absl::Span<const uint8_t> b) {
+  return HasBytesAt(b, 0, "MZ") && HasBytesAt(b, 4, "zimg");
+}
+
+// Compression formats the kernel build knows but this loader does not
+// decompress; recognised only to say so.
+absl::string_view OtherCompression(absl::Span<const uint8_t> b) {
+  if (HasBytesAt(b, 0, absl::string_view("\xfd" "7zXZ\0", 6))) return "xz";
+  if (HasBytesAt(b, 0, absl::string_view("\x5d\x00\x00", 3))) return "lzma";
+  if (HasBytesAt(b, 0, "BZh")) return "bzip2";
+  if (HasBytesAt(b, 0, "\x04\x22\x4d\x18") ||
+      HasBytesAt(b, 0, "\x02\x21\x4c\x18")) {
+    return "lz4";
+  }
+  if (HasBytesAt(b, 0, "\x89LZO")) return "lzo";
+  return "";
+}
+
+// Other files people mistake for a kernel.
+absl::string_view OtherFileType(absl::Span<const uint8_t> b) {
+  if (HasBytesAt(b, 0, "\xd0\x0d\xfe\xed")) return "a device tree blob (DTB)";
+  if (HasBytesAt(b, 0, "070701") || HasBytesAt(b, 0, "070702")) {
+    return "a cpio archive (an initramfs?)";
+  }
+  // arm32 zImage: magic 0x016f2818 (LE) at offset 0x24.
+  if (b.size() >= 0x28 && Le32(b, 0x24) == 0x016f2818) {
+    return "a 32-bit ARM zImage";
+  }
+  if (IsUbootLegacy(b)) {
+    return "a U-Boot legacy image (nested U-Boot headers are not unwrapped)";
+  }
+  return "";
+}
+
+// Joins the origin and, for data found inside a container, the layer.
+std::string Where(absl::string_view origin, absl::string_view layer) {
+  return layer.empty() ? std::string(origin)
+                       : absl::StrCat(origin, ": ", layer);
+}
+
+// The error for `b`, which is none of the formats ParseKernel() unpacks.
+// `layer` names where `b` came from ("" for the file itself).
+absl::Status NotAKernel(absl::Span<const uint8_t> b, absl::string_view origin,
+                        absl::string_view layer) {
+  const std::string where = Where(origin, layer);
+  if (HasBytesAt(b, 0, "\x7f" "ELF")) {
+    return absl::UnimplementedError(absl::StrCat(
+        where,
+        ": this is an ELF file (vmlinux); kexec on arm64 needs the Image "
+        "(arch/arm64/boot/Image or Image.gz)"));
+  }
+  const absl::string_view compression = OtherCompression(b);
+  if (!compression.empty()) {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": this is ", compression,
+        "-compressed data; only gzip and zstd are decompressed here "
+        "(decompress it first, or use the Image or Image.gz)"));
+  }
+  const absl::string_view type = OtherFileType(b);
+  if (!type.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": this is ", type, ", not an arm64 kernel"));
+  }
+  if (b.size() < kArm64ImageHeaderSize) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": ", b.size(),
+        " bytes is too short for an arm64 Image, whose header alone is 64 "
+        "bytes"));
+  }
+  if (HasBytesAt(b, 0, "MZ")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where,
+        ": this is a PE/COFF executable (\"MZ\") but neither an arm64 Image "
+        "(no \"ARM\\x64\" magic at offset 56) nor an EFI zboot image (no "
+        "\"zimg\" at offset 4)"));
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: not an arm64 kernel: no \"ARM\\x64\" magic at offset 56 (found "
+      "0x%08x) and no gzip, zstd, EFI zboot or U-Boot legacy signature",
+      where, Le32(b, kImageMagicAt)));
+}
+
+// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
+// `format` names the packing, for Arm64Image::format and messages.
+absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
+                                      absl::string_view origin,
+                                      std::string format,
+                                      uint32_t running_page_size,
+                                      size_t max_image_size) {
+  const std::string where = absl::StrCat(origin, ": ", format);
+  const absl::Span<const uint8_t> b(bytes);
+  if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
+    return absl::DataLossError(
+        absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
+  }
+  if (bytes.size() > max_image_size) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(where, ": the Image is ", bytes.size(),
+                     " bytes, more than the limit of ", max_image_size));
+  }
+  Arm64Image out;
+  out.text_offset = Le64(b, kTextOffsetAt);
+  out.image_size = Le64(b, kImageSizeAt);
+  out.flags = Le64(b, kFlagsAt);
+  out.format = std::move(format);
+
+  if (out.image_size == 0) {
+    // booting.rst: "Prior to v3.17, the endianness of text_offset was not
+    // specified. In these cases image_size is zero and text_offset is
+    // 0x80000 in the endianness of the kernel. [...] Where image_size is
+    // zero, text_offset can be assumed to be 0x80000." The flags field was
+    // "introduced in v3.17" as well, so it is ignored here. For the size,
+    // "a bootloader should attempt to keep as much memory as possible free
+    // [...] The amount of space required [...] is effectively unbound":
+    // assume 16 MiB like kexec-tools, U-Boot and u-root, or the Image's own
+    // length if it is longer.
+    out.legacy_image_size = true;
+    out.text_offset = kLegacyTextOffset;
+    out.image_size = std::max<uint64_t>(kLegacyImageSize, bytes.size());
+    out.flags = 0;
+    out.image = std::move(bytes);
+    return out;
+  }
+
+  // "Bit 0 Kernel endianness. 1 if BE, 0 if LE." We load little-endian
+  // kernels only (as kexec_file does on a little-endian host without
+  // mixed-endian support).
+  if ((out.flags & kFlagBigEndian) != 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        where,
+        ": big-endian kernel (flags bit 0 set); only little-endian arm64 "
+        "kernels can be loaded"));
+  }
+  // "Bit 1-2 Kernel Page size. 0 - Unspecified. 1 - 4K 2 - 16K 3 - 64K"
+  const uint64_t page_field =
+      (out.flags >> kFlagPageSizeShift) & kFlagPageSizeMask;
+  out.page_size = kPageSizes[page_field];
+  if (out.page_size != 0 && running_page_size != 0 &&
+      out.page_size != running_page_size) {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the kernel is built for ", out.page_size / 1024,
+        " KiB pages (flags bits 1-2 = ", page_field,
+        ") but the running kernel uses ", running_page_size / 1024,
+        " KiB pages; refusing to kexec across page sizes"));
+  }
+  // "Bit 3 Kernel physical placement. 0: 2MB aligned base should be as close
+  // as possible to the base of DRAM [...] 1: 2MB aligned base such that all
+  // image_size bytes counted from the start of the image are within the
+  // 48-bit addressable range of physical memory"
+  out.any_placement = (out.flags & kFlagAnyPlacement) != 0;
+
+  // "The Image must be placed text_offset bytes from a 2MB aligned base
+  // address anywhere in usable system RAM and called there."
+  if (out.text_offset >= kTextOffsetLimit) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: text_offset 0x%x is not below 2 MiB, the alignment of the base "
+        "the Image is placed above",
+        where, out.text_offset));
+  }
+  // "At least image_size bytes from the start of the image must be free for
+  // use by the kernel."
+  if (out.image_size > max_image_size) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%s: the header's image_size 0x%x (%d bytes) is more than the limit "
+        "of %d bytes",
+        where, out.image_size, out.image_size, max_image_size));
+  }
+  // "image_size: Effective Image size": it includes the BSS, so the file may
+  // be shorter, but never longer.
+  if (bytes.size() > out.image_size) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: the Image is %d bytes but the header's image_size is only %d; "
+        "image_size must cover the whole Image (it is the Image plus BSS)",
+        where, bytes.size(), out.image_size));
+  }
+  out.image = std::move(bytes);
+  return out;
+}
+
+// EFI zboot: a PE/COFF decompressor stub with the compressed Image inside.
+absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
+                                      absl::string_view origin,
+                                      absl::string_view prefix,
+                                      uint32_t running_page_size,
+                                      size_t max_image_size) {
+  const std::string where = absl::StrCat(origin, ": EFI zboot");
+  if (b.size() < kZbootHeaderSize) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": ", b.size(),
+        " bytes is too short for the 64-byte zboot header"));
+  }
+  const uint64_t offset = Le32(b, kZbootPayloadOffsetAt);
+  const uint64_t size = Le32(b, kZbootPayloadSizeAt);
+  if (offset < kZbootHeaderSize || offset + size > b.size()) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the payload (offset ", offset, ", ", size,
+        " bytes) does not lie between the 64-byte header and the end of the ",
+        b.size(), "-byte file"));
+  }
+  const auto* comp_begin =
+      reinterpret_cast<const char*>(b.data() + kZbootCompAt);
+  const size_t comp_len =
+      strnlen(comp_begin, kZbootCompEnd - kZbootCompAt);
+  if (comp_len == kZbootCompEnd - kZbootCompAt) {
+    return absl::DataLossError(absl::StrCat(
+        where,
+        ": the compression type at offset 24 is not NUL-terminated before "
+        "offset 56"));
+  }
+  const absl::string_view comp(comp_begin, comp_len);
+  const absl::Span<const uint8_t> payload = b.subspan(offset, size);
+  const std::string payload_origin = absl::StrCat(where, " payload");
+  std::vector<uint8_t> image;
+  std::string format;
+  // Makefile.zboot: comp-type is gzip, lz4, lzma, lzo, xzkern or zstd22.
+  if (comp == "gzip") {
+    ASSIGN_OR_RETURN(image, Gunzip(payload, payload_origin, max_image_size));
+    format = "EFI zboot (gzip)";
+  } else if (comp == "zstd" || comp == "zstd22") {
+    ASSIGN_OR_RETURN(image, Unzstd(payload, payload_origin, max_image_size));
+    format = "EFI zboot (zstd)";
+  } else {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the payload is compressed with \"", absl::CHexEscape(comp),
+        "\"; only gzip and zstd zboot images can be unpacked"));
+  }
+  // zboot exists to carry an Image; anything else means a damaged file.
+  if (!IsImage(image)) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the decompressed payload (", image.size(),
+        " bytes) is not an arm64 Image (no \"ARM\\x64\" magic at offset 56)"));
+  }
+  return CheckImage(std::move(image), origin, absl::StrCat(prefix, format),
+                    running_page_size, max_image_size);
+}
+
+// Everything but the U-Boot wrapper: raw Image, gzip, zstd, EFI zboot.
+// `prefix` goes in front of the format name; `layer` names the bytes in
+// messages when they are not the file itself.
+absl::StatusOr<Arm64Image> ParseUnwrapped(absl::Span<const uint8_t> b,
+                                          absl::string_view origin,
+                                          absl::string_view prefix,
+                                          absl::string_view layer,
+                                          uint32_t running_page_size,
+                                          size_t max_image_size) {
+  if (IsImage(b)) {
+    if (b.size() > max_image_size) {  // Before copying it.
+      return absl::ResourceExhaustedError(absl::StrCat(
+          origin, ": ", prefix, "Image: the Image is ", b.size(),
+          " bytes, more than the limit of ", max_image_size));
+    }
+    return CheckImage(std::vector<uint8_t>(b.begin(), b.end()), origin,
+                      absl::StrCat(prefix, "Image"), running_page_size,
+                      max_image_size);
+  }
+  if (IsGzip(b) || IsZstd(b)) {
+    const bool gzip = IsGzip(b);
+    std::vector<uint8_t> image;
+    if (gzip) {
+      ASSIGN_OR_RETURN(image,
+                       Gunzip(b, Where(origin, layer), max_image_size));
+    } else {
+      ASSIGN_OR_RETURN(image,
+                       Unzstd(b, Where(origin, layer), max_image_size));
+    }
+    if (!IsImage(image)) {
+      // A well-formed archive of something else, e.g. a gzip'ed initramfs
+      // passed as the kernel.
+      return NotAKernel(
+          image, origin,
+          absl::StrCat(layer, layer.empty() ? "" : ": ", "the ",
+                       gzip ? "gzip" : "zstd", " data decompresses to ",
+                       image.size(), " bytes that are not an arm64 Image"));
+    }
+    return CheckImage(std::move(image), origin,
+                      absl::StrCat(prefix, gzip ? "Image.gz" : "Image.zst"),
+                      running_page_size, max_image_size);
+  }
+  if (IsZboot(b)) {
+    return ParseZboot(b, origin, prefix, running_page_size, max_image_size);
+  }
+  return NotAKernel(b, origin, layer);
+}
+
+// A checked U-Boot legacy image: its payload (inside the input) and fields.
+struct UbootLegacy {
+  absl::Span<const uint8_t> payload;
+  uint8_t type;
+  uint8_t comp;
+};
+
+// Checks the header of `b` (IsUbootLegacy() holds) as U-Boot's
+// image_check_hcrc() / image_check_dcrc() would: CRC-32 of the header with
+// its hcrc field zeroed, then the size, then CRC-32 of the data.
+absl::StatusOr<UbootLegacy> ReadUbootLegacy(absl::Span<const uint8_t> b,
+                                            absl::string_view origin) {
+  const std::string where = absl::StrCat(origin, ": U-Boot legacy header");
+  if (b.size() < kUbootLegacyHeaderSize) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": ", b.size(), " bytes is too short for the 64-byte header"));
+  }
+  uint8_t header[kUbootLegacyHeaderSize];
+  std::memcpy(header, b.data(), sizeof(header));
+  std::memset(header + kUbootHcrcAt, 0, 4);
+  const uint32_t hcrc_computed = crc32_z(0, header, sizeof(header));
+  const uint32_t hcrc = Be32(b, kUbootHcrcAt);
+  if (hcrc != hcrc_computed) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: header CRC 0x%08x does not match the header (computed 0x%08x)",
+        where, hcrc, hcrc_computed));
+  }
+  const uint64_t size = Be32(b, kUbootSizeAt);
+  const uint64_t available = b.size() - kUbootLegacyHeaderSize;
+  if (size > available) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the header says ", size, " data bytes, but only ",
+        available, " follow the 64-byte header"));
+  }
+  UbootLegacy out;
+  out.payload = b.subspan(kUbootLegacyHeaderSize, size);
+  out.type = b[kUbootTypeAt];
+  out.comp = b[kUbootCompAt];
+  const uint32_t dcrc_computed =
+      crc32_z(0, out.payload.data(), out.payload.size());
+  const uint32_t dcrc = Be32(b, kUbootDcrcAt);
+  if (dcrc != dcrc_computed) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: data CRC 0x%08x does not match the %d data bytes (computed "
+        "0x%08x)",
+        where, dcrc, size, dcrc_computed));
+  }
+  if (out.type == kUbootTypeMulti) {
+    return absl::UnimplementedError(absl::StrCat(
+        where,
+        ": multi-file images (mkimage -T multi) are not supported; pass the "
+        "kernel or initrd itself"));
+  }
+  return out;
+}
+
+absl::string_view UbootCompName(uint8_t comp) {
+  switch (comp) {
+    case 2: return "bzip2";
+    case 3: return "lzma";
+    case 4: return "lzo";
+    case 5: return "lz4";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Arm64Image> ParseKernel(absl::Span<const uint8_t> file,
+                                       absl::string_view origin,
+                                       uint32_t running_page_size,
+                                       size_t max_image_size) {
+  if (running_page_size != 0 && running_page_size != 4096 &&
+      running_page_size != 16384 && running_page_size != 65536) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin, ": running page size ", running_page_size,
+        " is not 4096, 16384 or 65536 (or 0 to skip the page-size check)"));
+  }
+  if (!IsUbootLegacy(file)) {
+    return ParseUnwrapped(file, origin, "", "", running_page_size,
+                          max_image_size);
+  }
+  ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(file, origin));
+  const std::string where = absl::StrCat(origin, ": U-Boot legacy header");
+  if (uboot.type == kUbootTypeRamdisk) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where,
+        ": this is a U-Boot ramdisk image (mkimage -T ramdisk, e.g. a "
+        "uInitrd), not a kernel"));
+  }
+  if (uboot.type != kUbootTypeKernel && uboot.type != kUbootTypeKernelNoload) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": image type ", static_cast<int>(uboot.type),
+        " is not a kernel (mkimage -T kernel or kernel_noload)"));
+  }
+  // The payload is recognised by its content; the compression byte only
+  // decides whether it is one this loader can unpack at all.
+  if (uboot.comp != kUbootCompNone && uboot.comp != kUbootCompGzip &&
+      uboot.comp != kUbootCompZstd) {
+    const absl::string_view name = UbootCompName(uboot.comp);
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the payload is ",
+        name.empty() ? absl::StrCat("compressed with unknown method ",
+                                    static_cast<int>(uboot.comp))
+                     : absl::StrCat(name, "-compressed"),
+        "; only uncompressed, gzip and zstd payloads are unpacked"));
+  }
+  return ParseUnwrapped(uboot.payload, origin, "U-Boot legacy + ",
+                        "U-Boot legacy payload", running_page_size,
+                        max_image_size);
+}
+
+absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
+    absl::Span<const uint8_t> file, absl::string_view origin) {
+  if (!IsUbootLegacy(file)) {
+    return std::vector<uint8_t>(file.begin(), file.end());
+  }
+  ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(file, origin));
+  if (uboot.type != kUbootTypeRamdisk) {
+    const bool kernel = uboot.type == kUbootTypeKernel ||
+                        uboot.type == kUbootTypeKernelNoload;
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin, ": U-Boot legacy header: ",
+        kernel ? std::string("this is a U-Boot kernel image (mkimage -T "
+                             "kernel), not a ramdisk")
+               : absl::StrCat("image type ", static_cast<int>(uboot.type),
+                              " is not a ramdisk (mkimage -T ramdisk)")));
+  }
+  return std::vector<uint8_t>(uboot.payload.begin(), uboot.payload.end());
+}
+
+}  // namespace fdt_handoff

@@ -1,0 +1,177 @@
+// File: kexec/image.h
+//
+// Recognises the arm64 kernel files found on boards and in distributions,
+// and turns each into the raw, uncompressed arm64 Image that kexec_load
+// needs, with its 64-byte header decoded and checked against
+// Documentation/arch/arm64/booting.rst. Also unwraps U-Boot legacy
+// ("mkimage") headers from initrds.
+//
+// Accepted kernel files, detected by content, never by name:
+//
+//   Image              the raw Image: "ARM\x64" magic at offset 56. Kernels
+//                      with the EFI stub (Debian's /boot/vmlinuz-*-arm64)
+//                      are raw Images whose code0 happens to read "MZ".
+//   Image.gz           gzip (1f 8b), decompressed here: "The AArch64 kernel
+//                      does not currently provide a decompressor and
+//                      therefore requires decompression (gzip etc.) to be
+//                      performed by the boot loader" (booting.rst).
+//   Image.zst          zstd (28 b5 2f fd).
+//   EFI zboot          "MZ" + "zimg" at offset 4: a PE/COFF decompressor
+//                      around a gzip or zstd payload (CONFIG_EFI_ZBOOT,
+//                      drivers/firmware/efi/libstub/zboot-header.S).
+//   U-Boot legacy      big-endian magic 0x27051956 (mkimage -T kernel),
+//                      around any of the above except another U-Boot header.
+//
+// Status code policy (every function here follows it):
+//
+//   kDataLoss          the bytes are damaged: truncated headers or streams,
+//                      corrupt compressed data, checksums that do not match,
+//                      offsets or sizes that point outside the file, Image
+//                      bytes longer than the header's image_size, a zboot
+//                      payload that is not an Image.
+//   kUnimplemented     a kernel, intact, in a form this loader does not
+//                      handle: big-endian Image, a page size other than the
+//                      running kernel's, ELF vmlinux, compression other than
+//                      gzip/zstd (xz, lzma, lz4, lzo, bzip2), U-Boot
+//                      multi-file images.
+//   kInvalidArgument   intact bytes that are not an arm64 kernel at all (a
+//                      DTB, an initramfs, a 32-bit zImage, a gzip file that
+//                      holds something else, unknown data), and caller
+//                      errors (an unsupported `running_page_size`).
+//   kResourceExhausted the decompressed Image, or the memory its header
+//                      asks for (image_size), is over the caller's limit.
+//
+// Every message starts with `origin` (normally the file name) and says what
+// was expected, e.g.
+//   "vmlinux: this is an ELF file (vmlinux); kexec on arm64 needs the Image
+//    (arch/arm64/boot/Image or Image.gz)".
+//
+// Example:
+//
+//   ASSIGN_OR_RETURN(std::vector<uint8_t> file, ReadFile(path));
+//   ASSIGN_OR_RETURN(Arm64Image kernel,
+//                    ParseKernel(file, path, getpagesize()));
+//   // kernel.image goes at <2 MiB-aligned base> + kernel.text_offset, and
+//   // kernel.image_size bytes from there must be free.
+#ifndef KEXEC_IMAGE_H_
+#define KEXEC_IMAGE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace fdt_handoff {
+
+// Size of the arm64 Image header ("The decompressed kernel image contains a
+// 64-byte header", booting.rst), and of a U-Boot legacy header.
+inline constexpr size_t kArm64ImageHeaderSize = 64;
+inline constexpr size_t kUbootLegacyHeaderSize = 64;
+
+// Default cap on the decompressed Image and on its header's image_size.
+// Debian's 6.1 arm64 Image is 32 MiB including BSS; the cap leaves 8x room
+// while keeping a decompression bomb from exhausting memory.
+inline constexpr size_t kDefaultMaxKernelImageSize = size_t{256} << 20;
+
+// What booting.rst lets a loader assume for a pre-v3.17 header, whose
+// image_size is 0: "Where image_size is zero, text_offset can be assumed to
+// be 0x80000." The size is not specified ("effectively unbound"); 16 MiB is
+// what kexec-tools, U-Boot and u-root assume.
+inline constexpr uint64_t kLegacyTextOffset = 0x80000;
+inline constexpr uint64_t kLegacyImageSize = uint64_t{16} << 20;
+
+// Arm64Image
+//
+// A kernel ready to place: the raw Image and the decoded header fields.
+struct Arm64Image {
+  // The raw, decompressed Image bytes (header included). May be shorter than
+  // image_size: the rest is BSS, which the kernel clears itself.
+  std::vector<uint8_t> image;
+  // Offset of the Image from its 2 MiB-aligned load base.
+  uint64_t text_offset = 0;
+  // Bytes from the start of the Image the kernel needs free, after the
+  // legacy rule: kLegacyImageSize (or the Image's length, if larger) when
+  // the header's field is 0.
+  uint64_t image_size = 0;
+  // True when the header predates v3.17 (image_size == 0), so text_offset
+  // and image_size above are the assumed values, and flags were ignored.
+  bool legacy_image_size = false;
+  // Header flags as stored (0 for a legacy header).
+  uint64_t flags = 0;
+  // Page size from flags bits 1-2: 0 (unspecified), 4096, 16384 or 65536.
+  uint32_t page_size = 0;
+  // Flags bit 3: the 2 MiB-aligned base may be anywhere in the 48-bit
+  // physical range; when false it "should be as close as possible to the
+  // base of DRAM".
+  bool any_placement = false;
+  // How the file was packed: "Image", "Image.gz", "Image.zst",
+  // "EFI zboot (gzip)", "EFI zboot (zstd)", or "U-Boot legacy + " and one of
+  // these.
+  std::string format;
+};
+
+// ParseKernel()
+//
+// Detects the format of `file` (see the overview), unwraps and decompresses
+// it, and checks the Image header:
+//   - the Image is at least 64 bytes and carries the "ARM\x64" magic;
+//   - image_size == 0 selects the legacy rule (kLegacyTextOffset,
+//     kLegacyImageSize);
+//   - flags bit 0 (big-endian) is clear;
+//   - a page size in flags bits 1-2, when specified, equals
+//     `running_page_size`;
+//   - text_offset is below 2 MiB (true of every arm64 kernel: 0x80000 before
+//     v5.8, 0 since, random but below 2 MiB with RANDOMIZE_TEXT_OFFSET);
+//   - the Image bytes fit in image_size, and image_size and the Image fit in
+//     `max_image_size`.
+//
+// `running_page_size` is the page size of the running kernel (4096, 16384 or
+// 65536), which the new kernel must share; 0 skips the page-size check for
+// callers that have checked the CPU's granule support themselves (the
+// kernel's own kexec_file_load checks granule support, not equality).
+//
+// Returns:
+//   kDataLoss          damaged file (see the policy above): truncated
+//                      header, corrupt gzip/zstd, zboot payload outside the
+//                      file or not an Image, U-Boot header or data CRC
+//                      mismatch or size past the end of the file, Image
+//                      longer than image_size, text_offset >= 2 MiB.
+//   kUnimplemented     big-endian Image; page size differs from
+//                      `running_page_size` (both sizes are named); ELF
+//                      vmlinux; compression other than gzip or zstd (at the
+//                      top level, in a zboot header or in a U-Boot header);
+//                      U-Boot multi-file image.
+//   kInvalidArgument   not an arm64 kernel (the message says what the bytes
+//                      look like when it can tell); `running_page_size` is
+//                      not 0, 4096, 16384 or 65536.
+//   kResourceExhausted the decompressed Image, or image_size, exceeds
+//                      `max_image_size`.
+absl::StatusOr<Arm64Image> ParseKernel(
+    absl::Span<const uint8_t> file, absl::string_view origin,
+    uint32_t running_page_size,
+    size_t max_image_size = kDefaultMaxKernelImageSize);
+
+// StripUbootLegacyHeader()
+//
+// For initrds: when `file` starts with the U-Boot legacy magic (an Armbian
+// style uInitrd, `mkimage -T ramdisk`), checks the header and returns the
+// payload; otherwise returns `file` unchanged. The header's compression
+// byte is ignored: the kernel detects and unpacks initramfs compression
+// itself.
+//
+// Returns:
+//   kDataLoss          header shorter than 64 bytes, header or data CRC
+//                      mismatch, data size past the end of the file.
+//   kInvalidArgument   the U-Boot image is not a ramdisk (e.g. a uImage
+//                      kernel passed as the initrd).
+//   kUnimplemented     a U-Boot multi-file image.
+absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
+    absl::Span<const uint8_t> file, absl::string_view origin);
+
+}  // namespace fdt_handoff
+
+#endif  // KEXEC_IMAGE_H_

@@ -1,0 +1,650 @@
+#include "kexec/image.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "fdt/file_io.h"
+#include "gtest/gtest.h"
+
+namespace fdt_handoff {
+namespace {
+
+constexpr char kFixtures[] = "testdata/kernel/";
+constexpr char kRealHead[] = "debian-6.1.0-56-arm64.Image.head";
+
+std::vector<uint8_t> Fixture(absl::string_view name) {
+  auto bytes = ReadFile(absl::StrCat(kFixtures, name));
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  return bytes.ok() ? *std::move(bytes) : std::vector<uint8_t>();
+}
+
+void PutLe32(uint32_t v, std::vector<uint8_t>* b, size_t off) {
+  for (int i = 0; i < 4; ++i) (*b)[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void PutLe64(uint64_t v, std::vector<uint8_t>* b, size_t off) {
+  for (int i = 0; i < 8; ++i) (*b)[off + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void PutBe32(uint32_t v, std::vector<uint8_t>* b, size_t off) {
+  for (int i = 0; i < 4; ++i) {
+    (*b)[off + i] = static_cast<uint8_t>(v >> (8 * (3 - i)));
+  }
+}
+
+// A hand-built Image: the 64-byte header (booting.rst layout) and zero
+// filler up to `total` bytes.
+std::vector<uint8_t> ImageBytes(uint64_t text_offset, uint64_t image_size,
+                                uint64_t flags, size_t total = 256) {
+  std::vector<uint8_t> b(total, 0);
+  PutLe32(0x14000010, &b, 0);  // code0: b +0x40
+  PutLe64(text_offset, &b, 8);
+  PutLe64(image_size, &b, 16);
+  PutLe64(flags, &b, 24);
+  PutLe32(0x644d5241, &b, 56);  // "ARM\x64"
+  return b;
+}
+
+std::vector<uint8_t> Gzip(const std::vector<uint8_t>& data) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                         Z_DEFAULT_STRATEGY),
+            Z_OK);
+  std::vector<uint8_t> out(deflateBound(&zs, data.size()) + 32);
+  zs.next_in = const_cast<Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::vector<uint8_t> Zstd(const std::vector<uint8_t>& data) {
+  std::vector<uint8_t> out(ZSTD_compressBound(data.size()));
+  const size_t n =
+      ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+// A U-Boot legacy image around `payload` with correct CRCs (unless the size
+// is overridden afterwards). Type 2 = kernel, 3 = ramdisk, 4 = multi;
+// compression 0 = none, 1 = gzip, 3 = lzma.
+std::vector<uint8_t> Uboot(const std::vector<uint8_t>& payload,
+                           uint8_t type = 2, uint8_t comp = 0) {
+  std::vector<uint8_t> b(64, 0);
+  PutBe32(0x27051956, &b, 0);
+  PutBe32(static_cast<uint32_t>(payload.size()), &b, 12);
+  PutBe32(crc32_z(0, payload.data(), payload.size()), &b, 24);
+  b[28] = 5;   // os: linux
+  b[29] = 22;  // arch: arm64
+  b[30] = type;
+  b[31] = comp;
+  PutBe32(crc32_z(0, b.data(), 64), &b, 4);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+// Rewrites the header's data size and fixes up the header CRC.
+void SetUbootSize(uint32_t size, std::vector<uint8_t>* b) {
+  PutBe32(size, b, 12);
+  PutBe32(0, b, 4);
+  PutBe32(crc32_z(0, b->data(), 64), b, 4);
+}
+
+// An EFI zboot file: the zboot-header.S fields, the payload at 0x100.
+std::vector<uint8_t> Zboot(const std::vector<uint8_t>& payload,
+                           absl::string_view comp) {
+  std::vector<uint8_t> b(0x100, 0);
+  b[0] = 'M';
+  b[1] = 'Z';
+  b[4] = 'z';
+  b[5] = 'i';
+  b[6] = 'm';
+  b[7] = 'g';
+  PutLe32(0x100, &b, 8);
+  PutLe32(static_cast<uint32_t>(payload.size()), &b, 12);
+  for (size_t i = 0; i < comp.size(); ++i) b[24 + i] = comp[i];
+  PutLe32(0x818223cd, &b, 0x38);
+  PutLe32(0x40, &b, 0x3c);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+std::vector<uint8_t> Bytes(absl::string_view s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
+
+// --- Negative cases: each with its exact code and message ------------------
+
+struct BadCase {
+  std::string name;  // Also the origin.
+  std::vector<uint8_t> bytes;
+  absl::StatusCode code;
+  std::string message;
+  uint32_t page_size = 4096;
+  size_t max_image_size = kDefaultMaxKernelImageSize;
+};
+
+std::vector<BadCase> BadCases() {
+  std::vector<BadCase> cases;
+  const std::vector<uint8_t> good = ImageBytes(0, 0x10000, 0x2);
+  {
+    std::vector<uint8_t> b(good.begin(), good.begin() + 40);
+    cases.push_back({"truncated.img", b, absl::StatusCode::kDataLoss,
+                     "truncated.img: 40 bytes is too short for an arm64 "
+                     "Image, whose header alone is 64 bytes"});
+  }
+  {
+    const std::vector<uint8_t> real = Fixture(kRealHead);
+    std::vector<uint8_t> b(real.begin(), real.begin() + 63);
+    cases.push_back({"efi-stub-63.img", b, absl::StatusCode::kDataLoss,
+                     "efi-stub-63.img: 63 bytes is too short for an arm64 "
+                     "Image, whose header alone is 64 bytes"});
+  }
+  {
+    std::vector<uint8_t> b = good;
+    b[56] = 'B';
+    cases.push_back({"badmagic.img", b, absl::StatusCode::kInvalidArgument,
+                     "badmagic.img: not an arm64 kernel: no \"ARM\\x64\" "
+                     "magic at offset 56 (found 0x644d5242) and no gzip, "
+                     "zstd, EFI zboot or U-Boot legacy signature"});
+  }
+  cases.push_back({"be.img", ImageBytes(0, 0x10000, 0x1),
+                   absl::StatusCode::kUnimplemented,
+                   "be.img: Image: big-endian kernel (flags bit 0 set); only "
+                   "little-endian arm64 kernels can be loaded"});
+  cases.push_back({"64k.img", ImageBytes(0, 0x10000, 3 << 1),
+                   absl::StatusCode::kUnimplemented,
+                   "64k.img: Image: the kernel is built for 64 KiB pages "
+                   "(flags bits 1-2 = 3) but the running kernel uses 4 KiB "
+                   "pages; refusing to kexec across page sizes"});
+  {
+    BadCase c{"4k-on-16k.img", ImageBytes(0, 0x10000, 1 << 1),
+              absl::StatusCode::kUnimplemented,
+              "4k-on-16k.img: Image: the kernel is built for 4 KiB pages "
+              "(flags bits 1-2 = 1) but the running kernel uses 16 KiB "
+              "pages; refusing to kexec across page sizes"};
+    c.page_size = 16384;
+    cases.push_back(c);
+  }
+  {
+    BadCase c{"any.img", good, absl::StatusCode::kInvalidArgument,
+              "any.img: running page size 8192 is not 4096, 16384 or 65536 "
+              "(or 0 to skip the page-size check)"};
+    c.page_size = 8192;
+    cases.push_back(c);
+  }
+  cases.push_back({"offset.img", ImageBytes(0x200000, 0x10000, 0x2),
+                   absl::StatusCode::kDataLoss,
+                   "offset.img: Image: text_offset 0x200000 is not below 2 "
+                   "MiB, the alignment of the base the Image is placed "
+                   "above"});
+  cases.push_back({"long.img", ImageBytes(0, 200, 0x2, 256),
+                   absl::StatusCode::kDataLoss,
+                   "long.img: Image: the Image is 256 bytes but the header's "
+                   "image_size is only 200; image_size must cover the whole "
+                   "Image (it is the Image plus BSS)"});
+  cases.push_back({"huge.img", ImageBytes(0, uint64_t{1} << 40, 0x2),
+                   absl::StatusCode::kResourceExhausted,
+                   "huge.img: Image: the header's image_size 0x10000000000 "
+                   "(1099511627776 bytes) is more than the limit of "
+                   "268435456 bytes"});
+  {
+    BadCase c{"big.img", ImageBytes(0, 0x10000, 0x2, 8192),
+              absl::StatusCode::kResourceExhausted,
+              "big.img: Image: the Image is 8192 bytes, more than the limit "
+              "of 4096"};
+    c.max_image_size = 4096;
+    cases.push_back(c);
+  }
+  cases.push_back(
+      {"vmlinux", Bytes(absl::string_view("\x7f" "ELF\x02\x01\x01\0", 8)),
+       absl::StatusCode::kUnimplemented,
+       "vmlinux: this is an ELF file (vmlinux); kexec on arm64 needs the "
+       "Image (arch/arm64/boot/Image or Image.gz)"});
+  cases.push_back({"unknown.bin", std::vector<uint8_t>(100, 'x'),
+                   absl::StatusCode::kInvalidArgument,
+                   "unknown.bin: not an arm64 kernel: no \"ARM\\x64\" magic "
+                   "at offset 56 (found 0x78787878) and no gzip, zstd, EFI "
+                   "zboot or U-Boot legacy signature"});
+  cases.push_back({"empty", {}, absl::StatusCode::kDataLoss,
+                   "empty: 0 bytes is too short for an arm64 Image, whose "
+                   "header alone is 64 bytes"});
+  cases.push_back({"board.dtb", Bytes(absl::string_view("\xd0\x0d\xfe\xed\0\0\0\x48", 8)),
+                   absl::StatusCode::kInvalidArgument,
+                   "board.dtb: this is a device tree blob (DTB), not an "
+                   "arm64 kernel"});
+  cases.push_back(
+      {"Image.xz", Bytes(absl::string_view("\xfd" "7zXZ\0\0\x04", 7)),
+       absl::StatusCode::kUnimplemented,
+       "Image.xz: this is xz-compressed data; only gzip and zstd are "
+       "decompressed here (decompress it first, or use the Image or "
+       "Image.gz)"});
+  {
+    std::vector<uint8_t> b(128, 0);
+    b[0] = 'M';
+    b[1] = 'Z';
+    cases.push_back({"bzImage.efi", b, absl::StatusCode::kInvalidArgument,
+                     "bzImage.efi: this is a PE/COFF executable (\"MZ\") but "
+                     "neither an arm64 Image (no \"ARM\\x64\" magic at offset "
+                     "56) nor an EFI zboot image (no \"zimg\" at offset 4)"});
+  }
+  // gzip whose first deflate block has the reserved type 3.
+  cases.push_back({"corrupt.gz",
+                   {0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03, 0xff, 0xff,
+                    0xff, 0xff},
+                   absl::StatusCode::kDataLoss,
+                   "corrupt.gz: gzip: corrupt data: invalid block type (at "
+                   "compressed offset 11)"});
+  {
+    const std::vector<uint8_t> gz = Fixture("Image.gz");
+    std::vector<uint8_t> b(gz.begin(), gz.begin() + 200);
+    cases.push_back({"half.gz", b, absl::StatusCode::kDataLoss,
+                     "half.gz: gzip: the stream is truncated: all 200 bytes "
+                     "read and no end of stream (1810 bytes decompressed so "
+                     "far)"});
+  }
+  cases.push_back({"initrd.cpio.gz", Fixture("initrd.cpio.gz"),
+                   absl::StatusCode::kInvalidArgument,
+                   "initrd.cpio.gz: the gzip data decompresses to 512 bytes "
+                   "that are not an arm64 Image: this is a cpio archive (an "
+                   "initramfs?), not an arm64 kernel"});
+  cases.push_back({"text.gz", Gzip(std::vector<uint8_t>(100, 'x')),
+                   absl::StatusCode::kInvalidArgument,
+                   "text.gz: the gzip data decompresses to 100 bytes that are "
+                   "not an arm64 Image: not an arm64 kernel: no \"ARM\\x64\" "
+                   "magic at offset 56 (found 0x78787878) and no gzip, zstd, "
+                   "EFI zboot or U-Boot legacy signature"});
+  {
+    BadCase c{"bomb.gz", Gzip(std::vector<uint8_t>(size_t{1} << 20, 0)),
+              absl::StatusCode::kResourceExhausted,
+              "bomb.gz: gzip: decompresses to more than 65536 bytes (the "
+              "limit)"};
+    c.max_image_size = 65536;
+    cases.push_back(c);
+  }
+  {
+    BadCase c{"bomb.zst", Zstd(std::vector<uint8_t>(size_t{1} << 20, 0)),
+              absl::StatusCode::kResourceExhausted,
+              "bomb.zst: zstd: the frame declares 1048576 bytes of content, "
+              "more than the limit of 65536 bytes"};
+    c.max_image_size = 65536;
+    cases.push_back(c);
+  }
+  {
+    const std::vector<uint8_t> gz = Gzip(good);
+    std::vector<uint8_t> b = Zboot(gz, "gzip");
+    b.resize(0x100 + gz.size() - 1);  // The payload claims one byte more.
+    cases.push_back({"range.efi", b, absl::StatusCode::kDataLoss,
+                     absl::StrCat("range.efi: EFI zboot: the payload (offset "
+                                  "256, ",
+                                  gz.size(),
+                                  " bytes) does not lie between the 64-byte "
+                                  "header and the end of the ",
+                                  b.size(), "-byte file")});
+  }
+  {
+    std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
+    PutLe32(0x20, &b, 8);  // Inside the header.
+    cases.push_back({"overlap.efi", b, absl::StatusCode::kDataLoss,
+                     absl::StrCat("overlap.efi: EFI zboot: the payload "
+                                  "(offset 32, ",
+                                  Gzip(good).size(),
+                                  " bytes) does not lie between the 64-byte "
+                                  "header and the end of the ",
+                                  b.size(), "-byte file")});
+  }
+  cases.push_back({"lzma.efi", Zboot(Gzip(good), "lzma"),
+                   absl::StatusCode::kUnimplemented,
+                   "lzma.efi: EFI zboot: the payload is compressed with "
+                   "\"lzma\"; only gzip and zstd zboot images can be "
+                   "unpacked"});
+  {
+    std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
+    for (size_t i = 24; i < 56; ++i) b[i] = 'g';
+    cases.push_back({"noterm.efi", b, absl::StatusCode::kDataLoss,
+                     "noterm.efi: EFI zboot: the compression type at offset "
+                     "24 is not NUL-terminated before offset 56"});
+  }
+  cases.push_back({"notimage.efi",
+                   Zboot(Gzip(std::vector<uint8_t>(100, 'x')), "gzip"),
+                   absl::StatusCode::kDataLoss,
+                   "notimage.efi: EFI zboot: the decompressed payload (100 "
+                   "bytes) is not an arm64 Image (no \"ARM\\x64\" magic at "
+                   "offset 56)"});
+  {
+    std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
+    b[0x100 + 20] ^= 0x40;  // Inside the deflate data.
+    cases.push_back({"flipped.efi", b, absl::StatusCode::kDataLoss, ""});
+  }
+  {
+    std::vector<uint8_t> b = Uboot(Bytes("0123456789"));
+    SetUbootSize(4096, &b);
+    cases.push_back({"size.uimg", b, absl::StatusCode::kDataLoss,
+                     "size.uimg: U-Boot legacy header: the header says 4096 "
+                     "data bytes, but only 10 follow the 64-byte header"});
+  }
+  {
+    std::vector<uint8_t> b = Uboot(good);
+    b[40] ^= 1;  // In the name: the header CRC no longer matches.
+    cases.push_back({"hcrc.uimg", b, absl::StatusCode::kDataLoss, ""});
+  }
+  {
+    std::vector<uint8_t> b = Uboot(good);
+    b[64 + 100] ^= 1;
+    cases.push_back({"dcrc.uimg", b, absl::StatusCode::kDataLoss, ""});
+  }
+  cases.push_back({"short.uimg", Bytes(absl::string_view("\x27\x05\x19\x56\0\0", 6)),
+                   absl::StatusCode::kDataLoss,
+                   "short.uimg: U-Boot legacy header: 6 bytes is too short "
+                   "for the 64-byte header"});
+  cases.push_back({"uInitrd", Fixture("uInitrd"),
+                   absl::StatusCode::kInvalidArgument,
+                   "uInitrd: U-Boot legacy header: this is a U-Boot ramdisk "
+                   "image (mkimage -T ramdisk, e.g. a uInitrd), not a "
+                   "kernel"});
+  cases.push_back({"multi.uimg", Uboot(good, 4),
+                   absl::StatusCode::kUnimplemented,
+                   "multi.uimg: U-Boot legacy header: multi-file images "
+                   "(mkimage -T multi) are not supported; pass the kernel or "
+                   "initrd itself"});
+  cases.push_back({"script.uimg", Uboot(good, 6),
+                   absl::StatusCode::kInvalidArgument,
+                   "script.uimg: U-Boot legacy header: image type 6 is not a "
+                   "kernel (mkimage -T kernel or kernel_noload)"});
+  cases.push_back({"lzma.uimg", Uboot(good, 2, 3),
+                   absl::StatusCode::kUnimplemented,
+                   "lzma.uimg: U-Boot legacy header: the payload is "
+                   "lzma-compressed; only uncompressed, gzip and zstd "
+                   "payloads are unpacked"});
+  cases.push_back({"nested.uimg", Uboot(Uboot(good)),
+                   absl::StatusCode::kInvalidArgument,
+                   "nested.uimg: U-Boot legacy payload: this is a U-Boot "
+                   "legacy image (nested U-Boot headers are not unwrapped), "
+                   "not an arm64 kernel"});
+  cases.push_back({"be.uimg", Uboot(ImageBytes(0, 0x10000, 0x1)),
+                   absl::StatusCode::kUnimplemented,
+                   "be.uimg: U-Boot legacy + Image: big-endian kernel (flags "
+                   "bit 0 set); only little-endian arm64 kernels can be "
+                   "loaded"});
+  return cases;
+}
+
+TEST(ParseKernel, RefusesBadInputWithExactErrors) {
+  for (const BadCase& c : BadCases()) {
+    auto kernel =
+        ParseKernel(c.bytes, c.name, c.page_size, c.max_image_size);
+    ASSERT_FALSE(kernel.ok()) << c.name << " parsed";
+    EXPECT_EQ(kernel.status().code(), c.code)
+        << c.name << ": " << kernel.status();
+    if (!c.message.empty()) {
+      EXPECT_EQ(std::string(kernel.status().message()), c.message) << c.name;
+    } else {
+      // CRC texts carry computed values; check the stable part.
+      EXPECT_EQ(kernel.status().message().rfind(c.name + ": ", 0), 0u)
+          << kernel.status();
+    }
+  }
+}
+
+TEST(ParseKernel, UbootCrcMessagesNameBothValues) {
+  const std::vector<uint8_t> good = ImageBytes(0, 0x10000, 0x2);
+  std::vector<uint8_t> b = Uboot(good);
+  b[64 + 100] ^= 1;
+  const uint32_t computed = crc32_z(0, b.data() + 64, good.size());
+  auto kernel = ParseKernel(b, "dcrc.uimg", 4096);
+  EXPECT_EQ(kernel.status().message(),
+            absl::StrFormat("dcrc.uimg: U-Boot legacy header: data CRC 0x%08x "
+                            "does not match the 256 data bytes (computed "
+                            "0x%08x)",
+                            crc32_z(0, good.data(), good.size()), computed));
+  std::vector<uint8_t> h = Uboot(good);
+  h[40] ^= 1;
+  std::vector<uint8_t> zeroed(h.begin(), h.begin() + 64);
+  for (int i = 4; i < 8; ++i) zeroed[i] = 0;
+  auto header = ParseKernel(h, "hcrc.uimg", 4096);
+  EXPECT_EQ(header.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(header.status().message(),
+            absl::StrFormat("hcrc.uimg: U-Boot legacy header: header CRC "
+                            "0x%02x%02x%02x%02x does not match the header "
+                            "(computed 0x%08x)",
+                            h[4], h[5], h[6], h[7],
+                            crc32_z(0, zeroed.data(), 64)));
+}
+
+// --- Positive cases ---------------------------------------------------------
+
+TEST(ParseKernel, LegacyHeaderUsesTheBootingRstDefaults) {
+  // Pre-v3.17: image_size 0. text_offset and flags are not trusted.
+  const std::vector<uint8_t> b = ImageBytes(0x1234, 0, 0x1);
+  auto kernel = ParseKernel(b, "legacy.img", 4096);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  EXPECT_TRUE(kernel->legacy_image_size);
+  EXPECT_EQ(kernel->text_offset, 0x80000u);
+  EXPECT_EQ(kernel->image_size, uint64_t{16} << 20);
+  EXPECT_EQ(kernel->flags, 0u);
+  EXPECT_EQ(kernel->page_size, 0u);
+  EXPECT_FALSE(kernel->any_placement);
+  EXPECT_EQ(kernel->image, b);
+  EXPECT_EQ(kernel->format, "Image");
+}
+
+TEST(ParseKernel, UnspecifiedPageSizeFitsAnyHost) {
+  for (uint32_t host : {4096u, 16384u, 65536u, 0u}) {
+    auto kernel = ParseKernel(ImageBytes(0, 0x10000, 0), "any.img", host);
+    ASSERT_TRUE(kernel.ok()) << kernel.status();
+    EXPECT_EQ(kernel->page_size, 0u);
+  }
+  // 0 skips the check.
+  auto k64 = ParseKernel(ImageBytes(0, 0x10000, 3 << 1), "64k.img", 0);
+  ASSERT_TRUE(k64.ok()) << k64.status();
+  EXPECT_EQ(k64->page_size, 65536u);
+  auto k16 = ParseKernel(ImageBytes(0, 0x10000, 2 << 1), "16k.img", 16384);
+  ASSERT_TRUE(k16.ok()) << k16.status();
+  EXPECT_EQ(k16->page_size, 16384u);
+}
+
+TEST(ParseKernel, ImageExactlyImageSizeLong) {
+  auto kernel = ParseKernel(ImageBytes(0, 256, 0x2, 256), "exact.img", 4096);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  EXPECT_EQ(kernel->image.size(), 256u);
+}
+
+// Every synthetic fixture holds the same Image (make_fixtures.sh): 8 KiB,
+// text_offset 0, image_size 64 KiB, flags 0xa.
+TEST(ParseKernel, AcceptsEveryFixtureFormat) {
+  const std::vector<uint8_t> image = Fixture("Image");
+  ASSERT_EQ(image.size(), 8192u);
+  std::vector<uint8_t> padded = image;  // zboot pads to image_size.
+  padded.resize(0x10000, 0);
+  struct Case {
+    const char* file;
+    const char* format;
+    const std::vector<uint8_t>* image;
+  };
+  const Case cases[] = {
+      {"Image", "Image", &image},
+      {"Image.gz", "Image.gz", &image},
+      {"Image.zst", "Image.zst", &image},
+      {"vmlinuz-zboot-gzip.efi", "EFI zboot (gzip)", &padded},
+      {"vmlinuz-zboot-zstd.efi", "EFI zboot (zstd)", &padded},
+      {"uImage", "U-Boot legacy + Image", &image},
+      {"uImage.gz", "U-Boot legacy + Image.gz", &image},
+  };
+  for (const Case& c : cases) {
+    auto kernel = ParseKernel(Fixture(c.file), c.file, 4096);
+    ASSERT_TRUE(kernel.ok()) << kernel.status();
+    EXPECT_EQ(kernel->format, c.format) << c.file;
+    EXPECT_TRUE(kernel->image == *c.image) << c.file;
+    EXPECT_EQ(kernel->text_offset, 0u) << c.file;
+    EXPECT_EQ(kernel->image_size, 0x10000u) << c.file;
+    EXPECT_EQ(kernel->flags, 0xau) << c.file;
+    EXPECT_EQ(kernel->page_size, 4096u) << c.file;
+    EXPECT_TRUE(kernel->any_placement) << c.file;
+    EXPECT_FALSE(kernel->legacy_image_size) << c.file;
+  }
+}
+
+TEST(ParseKernel, WrapsCombineInTheFormatName) {
+  const std::vector<uint8_t> image = Fixture("Image");
+  auto zboot_in_uboot =
+      ParseKernel(Uboot(Fixture("vmlinuz-zboot-zstd.efi")), "u.efi", 4096);
+  ASSERT_TRUE(zboot_in_uboot.ok()) << zboot_in_uboot.status();
+  EXPECT_EQ(zboot_in_uboot->format, "U-Boot legacy + EFI zboot (zstd)");
+  auto zst_in_uboot = ParseKernel(Uboot(Fixture("Image.zst"), 2, 6),
+                                  "u.zst", 4096);
+  ASSERT_TRUE(zst_in_uboot.ok()) << zst_in_uboot.status();
+  EXPECT_EQ(zst_in_uboot->format, "U-Boot legacy + Image.zst");
+  EXPECT_TRUE(zst_in_uboot->image == image);
+  // kernel_noload (type 14) is a kernel too.
+  auto noload = ParseKernel(Uboot(image, 14), "noload", 4096);
+  ASSERT_TRUE(noload.ok()) << noload.status();
+}
+
+TEST(ParseKernel, GzipPaddedWithZerosIsAccepted) {
+  std::vector<uint8_t> gz = Fixture("Image.gz");
+  gz.resize(4096, 0);
+  auto kernel = ParseKernel(gz, "padded.gz", 4096);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  EXPECT_EQ(kernel->image.size(), 8192u);
+}
+
+// The first 4 KiB of Debian bookworm's linux-image-6.1.0-56-arm64
+// 6.1.192-2 vmlinuz, a raw EFI-stub Image (testdata/README.md).
+TEST(ParseKernel, RealDebianHeader) {
+  const std::vector<uint8_t> head = Fixture(kRealHead);
+  ASSERT_EQ(head.size(), 4096u);
+  auto kernel = ParseKernel(head, kRealHead, 4096);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  EXPECT_EQ(kernel->format, "Image");
+  EXPECT_EQ(kernel->text_offset, 0u);
+  EXPECT_EQ(kernel->image_size, 0x2010000u);
+  EXPECT_EQ(kernel->flags, 0xau);
+  EXPECT_EQ(kernel->page_size, 4096u);
+  EXPECT_TRUE(kernel->any_placement);
+  EXPECT_FALSE(kernel->legacy_image_size);
+  EXPECT_EQ(kernel->image, head);
+  // Its code0 reads "MZ" (the EFI stub), which must not be taken for zboot.
+  EXPECT_EQ(head[0], 'M');
+  EXPECT_EQ(head[1], 'Z');
+
+  auto on16k = ParseKernel(head, kRealHead, 16384);
+  EXPECT_EQ(on16k.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(on16k.status().message(),
+            absl::StrCat(kRealHead,
+                         ": Image: the kernel is built for 4 KiB pages (flags "
+                         "bits 1-2 = 1) but the running kernel uses 16 KiB "
+                         "pages; refusing to kexec across page sizes"));
+  // Wrapped as a distribution would: gzip and zboot of the same bytes.
+  auto gz = ParseKernel(Gzip(head), "head.gz", 4096);
+  ASSERT_TRUE(gz.ok()) << gz.status();
+  EXPECT_EQ(gz->image, head);
+  auto zboot = ParseKernel(Zboot(Zstd(head), "zstd22"), "head.efi", 4096);
+  ASSERT_TRUE(zboot.ok()) << zboot.status();
+  EXPECT_EQ(zboot->format, "EFI zboot (zstd)");
+}
+
+// A whole real kernel, when FDT_HANDOFF_REAL_KERNEL names one:
+//   testdata/kernel/fetch_real_kernel.sh
+//   k=/var/tmp/fdt-handoff-kernels/boot/vmlinuz-6.1.0-56-arm64
+//   bazel test //kexec:image_test --test_env=FDT_HANDOFF_REAL_KERNEL=$k
+TEST(ParseKernel, RealKernelFromEnvironment) {
+  const char* path = std::getenv("FDT_HANDOFF_REAL_KERNEL");
+  if (path == nullptr || *path == '\0') {
+    GTEST_SKIP() << "FDT_HANDOFF_REAL_KERNEL not set";
+  }
+  auto file = ReadFile(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  auto kernel = ParseKernel(*file, path, 4096);
+  ASSERT_TRUE(kernel.ok()) << kernel.status();
+  std::cout << path << ": format " << kernel->format << ", Image "
+            << kernel->image.size() << " bytes, text_offset 0x" << std::hex
+            << kernel->text_offset << ", image_size 0x" << kernel->image_size
+            << ", flags 0x" << kernel->flags << std::dec << ", page size "
+            << kernel->page_size << "\n";
+  EXPECT_FALSE(kernel->legacy_image_size);
+  EXPECT_LT(kernel->text_offset, uint64_t{2} << 20);
+  EXPECT_GE(kernel->image_size, kernel->image.size());
+  EXPECT_LT(kernel->image_size, uint64_t{256} << 20);
+  EXPECT_GT(kernel->image.size(), size_t{1} << 20);
+  EXPECT_TRUE(kernel->page_size == 0 || kernel->page_size == 4096);
+  // Its first 4 KiB are what the committed fixture records, when it is the
+  // same kernel.
+  if (kernel->image_size == 0x2010000 && kernel->image.size() == 32956352) {
+    const std::vector<uint8_t> head = Fixture(kRealHead);
+    EXPECT_TRUE(std::equal(head.begin(), head.end(), kernel->image.begin()));
+  }
+}
+
+// --- StripUbootLegacyHeader ---------------------------------------------------
+
+TEST(StripUbootLegacyHeader, UnwrapsUInitrd) {
+  auto initrd = StripUbootLegacyHeader(Fixture("uInitrd"), "uInitrd");
+  ASSERT_TRUE(initrd.ok()) << initrd.status();
+  EXPECT_EQ(*initrd, Fixture("initrd.cpio.gz"));
+}
+
+TEST(StripUbootLegacyHeader, PassesOtherFilesThrough) {
+  const std::vector<uint8_t> plain = Fixture("initrd.cpio.gz");
+  auto out = StripUbootLegacyHeader(plain, "initrd.img");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, plain);
+  auto empty = StripUbootLegacyHeader({}, "empty");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(StripUbootLegacyHeader, RefusesDamageAndKernels) {
+  std::vector<uint8_t> u = Fixture("uInitrd");
+  {
+    std::vector<uint8_t> b = u;
+    SetUbootSize(1000, &b);
+    auto out = StripUbootLegacyHeader(b, "uInitrd");
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(out.status().message(),
+              "uInitrd: U-Boot legacy header: the header says 1000 data "
+              "bytes, but only 49 follow the 64-byte header");
+  }
+  {
+    std::vector<uint8_t> b(u.begin(), u.begin() + 30);
+    auto out = StripUbootLegacyHeader(b, "uInitrd");
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_EQ(out.status().message(),
+              "uInitrd: U-Boot legacy header: 30 bytes is too short for the "
+              "64-byte header");
+  }
+  {
+    auto out = StripUbootLegacyHeader(Fixture("uImage"), "uImage");
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(out.status().message(),
+              "uImage: U-Boot legacy header: this is a U-Boot kernel image "
+              "(mkimage -T kernel), not a ramdisk");
+  }
+  {
+    auto out = StripUbootLegacyHeader(Uboot(Bytes("x"), 7), "fs.uimg");
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(out.status().message(),
+              "fs.uimg: U-Boot legacy header: image type 7 is not a ramdisk "
+              "(mkimage -T ramdisk)");
+  }
+  {
+    auto out = StripUbootLegacyHeader(Uboot(Bytes("x"), 4), "multi.uimg");
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kUnimplemented);
+  }
+}
+
+}  // namespace
+}  // namespace fdt_handoff
