@@ -221,4 +221,27 @@ rm -f "${out}"/*.crash
 { header $((MEM)) 0 0 0 0 1024 256 1
   piece "${tmp}/tiny-ac3.dtb"; } >"${out}/regress-encode-reg-cells.crash"
 
+# Known libfdt 1.6.1 bug, found by the fuzzer: a property length of
+# 0xfffffff4 makes fdt_next_tag() wrap back to the same tag, so
+# fdt_check_full() (and so Fdt::FromBytes) never returns. Here: the tiny
+# target with its first property's length patched (the root's first
+# property starts 8 bytes into the structure block, its length 4 further).
+cp "${tmp}/tiny.dtb" "${tmp}/tiny-hang.dtb"
+struct_offset=$((0x$(od -An -tx1 -j8 -N4 "${tmp}/tiny.dtb" | tr -d ' \n')))
+printf '\xff\xff\xff\xf4' |
+  dd of="${tmp}/tiny-hang.dtb" bs=1 seek=$((struct_offset + 12)) conv=notrunc \
+    status=none
+{ header 0 0 0 0 0 0 0 1
+  piece "${tmp}/tiny-hang.dtb"; } >"${out}/regress-check-full-hang.crash"
+
+# Known libfdt 1.6.1 bug, found by the fuzzer: fdt_check_full() calls
+# fdt_get_name() on each node and dereferences the result unchecked; for a
+# header version below 16 that is NULL at the root, a SIGSEGV. Here: the
+# tiny target with version 15 and last_comp_version 0 (header bytes 20..27).
+cp "${tmp}/tiny.dtb" "${tmp}/tiny-v15.dtb"
+printf '\x00\x00\x00\x0f\x00\x00\x00\x00' |
+  dd of="${tmp}/tiny-v15.dtb" bs=1 seek=20 conv=notrunc status=none
+{ header 0 0 0 0 0 0 0 1
+  piece "${tmp}/tiny-v15.dtb"; } >"${out}/regress-check-full-old-version.crash"
+
 ls -l "${out}"/*.seed "${out}"/*.crash
