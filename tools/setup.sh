@@ -5,6 +5,7 @@
 #
 #   tools/setup.sh          build + test dependencies
 #   tools/setup.sh --fuzz   also clang and its runtime for libFuzzer
+#   tools/setup.sh --e2e    also QEMU and cpio for the emulated kexec harness (e2e/)
 set -euo pipefail
 
 packages=(
@@ -29,6 +30,9 @@ packages=(
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
+fi
+if [[ "${1:-}" == "--e2e" ]]; then
+  packages+=(qemu-system-arm cpio binutils)  # e2e/: qemu-system-aarch64, initramfs, readelf
 fi
 
 missing=()
