@@ -50,9 +50,58 @@ std::string Explain(int err, absl::Span<const uint8_t> bytes) {
              "block)";
     case FDT_ERR_BADLAYOUT:
       return " (blocks overlap or are out of order)";
+    case FDT_ERR_BADVERSION:
+      if (bytes.size() >= 24) {
+        return absl::StrFormat(" (version %u; 16 or newer is needed)",
+                               LoadBe32(bytes.data() + 20));
+      }
+      return "";
     default:
       return "";
   }
+}
+
+// Checks what libfdt 1.6.1's fdt_check_full() trusts: it dereferences a
+// NULL name for header versions below 16, and loops forever on a property
+// length that wraps its offset arithmetic (0xfffffff4). Both were found by
+// our fuzzer (testdata/fuzz/regress-*.seed). Returns 0 or -FDT_ERR_*.
+int PrecheckStructure(absl::Span<const uint8_t> b) {
+  if (b.size() < kHeaderSize) return -FDT_ERR_TRUNCATED;
+  const uint32_t version = LoadBe32(b.data() + 20);
+  if (version < 16) return -FDT_ERR_BADVERSION;
+  const uint64_t off = LoadBe32(b.data() + 8);
+  const uint64_t size = LoadBe32(b.data() + 36);
+  if (off > b.size() || size > b.size() - off) return -FDT_ERR_TRUNCATED;
+  const uint8_t* s = b.data() + off;
+  uint64_t at = 0;
+  while (at + 4 <= size) {
+    const uint32_t tag = LoadBe32(s + at);
+    at += 4;
+    switch (tag) {
+      case FDT_BEGIN_NODE: {
+        while (at < size && s[at] != 0) ++at;
+        if (at >= size) return -FDT_ERR_BADSTRUCTURE;
+        at = (at + 1 + 3) & ~uint64_t{3};
+        break;
+      }
+      case FDT_PROP: {
+        if (at + 8 > size) return -FDT_ERR_BADSTRUCTURE;
+        const uint64_t len = LoadBe32(s + at);
+        at += 8;
+        if (len > size - at) return -FDT_ERR_BADSTRUCTURE;
+        at = (at + len + 3) & ~uint64_t{3};
+        break;
+      }
+      case FDT_END_NODE:
+      case FDT_NOP:
+        break;
+      case FDT_END:
+        return 0;
+      default:
+        return -FDT_ERR_BADSTRUCTURE;
+    }
+  }
+  return -FDT_ERR_BADSTRUCTURE;
 }
 
 }  // namespace
@@ -72,8 +121,10 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
           total, max_size));
     }
   }
-  int err = fdt_check_full(bytes.data(), bytes.size());
-  if (err == 0 && bytes.size() < kHeaderSize) err = -FDT_ERR_TRUNCATED;
+  int err = bytes.size() < kHeaderSize ? -FDT_ERR_TRUNCATED
+                                       : fdt_check_header(bytes.data());
+  if (err == 0) err = PrecheckStructure(bytes);
+  if (err == 0) err = fdt_check_full(bytes.data(), bytes.size());
   // libfdt 1.6.1's fdt_check_full() reads an unknown first tag as FDT_END at
   // depth 0 and accepts the blob; a tree must start with its root node.
   int next = 0;
@@ -191,14 +242,20 @@ absl::optional<std::vector<uint8_t>> FdtEditor::Property(
 absl::Status FdtEditor::SetProperty(absl::string_view path,
                                     absl::string_view name,
                                     absl::Span<const uint8_t> value) {
-  RETURN_IF_ERROR(NodeOffset(path).status());
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  return SetPropertyAt(off, path, name, value);
+}
+
+absl::Status FdtEditor::SetPropertyAt(int offset, absl::string_view path,
+                                      absl::string_view name,
+                                      absl::Span<const uint8_t> value) {
+  // Node offsets are relative to the structure block, which growing
+  // (fdt_open_into) moves as a whole: `offset` stays valid across retries.
   const std::string prop(name);
-  const std::string node(path);
   return WithGrowth(absl::StrCat("setting ", path, ":", name),
                     [&](void* fdt) {
-                      const int off = fdt_path_offset(fdt, node.c_str());
-                      if (off < 0) return off;
-                      return fdt_setprop(fdt, off, prop.c_str(), value.data(),
+                      return fdt_setprop(fdt, offset, prop.c_str(),
+                                         value.data(),
                                          static_cast<int>(value.size()));
                     });
 }
@@ -228,6 +285,25 @@ absl::Status FdtEditor::SetPropertyU64(absl::string_view path,
   return SetProperty(path, name, bytes);
 }
 
+absl::StatusOr<std::vector<std::string>> FdtEditor::DeleteProperties(
+    absl::string_view path, absl::Span<const absl::string_view> names) {
+  // Deleting a property moves what follows it, never the node itself, so
+  // one lookup serves every name.
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  std::vector<std::string> deleted;
+  for (absl::string_view name : names) {
+    const std::string prop(name);
+    const int err = fdt_delprop(buf_.data(), off, prop.c_str());
+    if (err == -FDT_ERR_NOTFOUND) continue;
+    if (err != 0) {
+      return FdtError(err,
+                      absl::StrCat(origin_, ": deleting ", path, ":", name));
+    }
+    deleted.push_back(prop);
+  }
+  return deleted;
+}
+
 absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
                                                absl::string_view name) {
   ASSIGN_OR_RETURN(int off, NodeOffset(path));
@@ -243,13 +319,11 @@ absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
 
 absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
                                                absl::string_view name) {
-  RETURN_IF_ERROR(NodeOffset(parent).status());
+  ASSIGN_OR_RETURN(const int off, NodeOffset(parent));
   const std::string parent_path(parent);
   const std::string child(name);
   RETURN_IF_ERROR(WithGrowth(
       absl::StrCat("adding node ", parent, "/", name), [&](void* fdt) {
-        const int off = fdt_path_offset(fdt, parent_path.c_str());
-        if (off < 0) return off;
         const int existing = fdt_subnode_offset(fdt, off, child.c_str());
         if (existing >= 0) return 0;
         const int added = fdt_add_subnode(fdt, off, child.c_str());
@@ -290,7 +364,9 @@ absl::StatusOr<uint32_t> FdtEditor::EnsurePhandle(absl::string_view path,
     }
     chosen = max + 1;
   }
-  RETURN_IF_ERROR(SetPropertyU32(path, "phandle", chosen));
+  uint8_t bytes[4];
+  StoreBe32(chosen, bytes);
+  RETURN_IF_ERROR(SetPropertyAt(off, path, "phandle", bytes));
   return chosen;
 }
 

@@ -136,6 +136,16 @@ class FdtEditor {
   absl::StatusOr<bool> DeleteProperty(absl::string_view path,
                                       absl::string_view name);
 
+  // DeleteProperties()
+  //
+  // DeleteProperty() for several names of one node; returns the names that
+  // existed (in the order given).
+  //
+  // Returns:
+  //   kNotFound  no node at `path`.
+  absl::StatusOr<std::vector<std::string>> DeleteProperties(
+      absl::string_view path, absl::Span<const absl::string_view> names);
+
   // AddNode()
   //
   // Creates `parent`/`name` (or finds it if it exists) and returns its path.
@@ -201,6 +211,10 @@ class FdtEditor {
   template <typename Op>
   absl::Status WithGrowth(absl::string_view what, Op op);
   absl::Status Grow();
+  // SetProperty() on a node already looked up; `path` is for messages.
+  absl::Status SetPropertyAt(int offset, absl::string_view path,
+                             absl::string_view name,
+                             absl::Span<const uint8_t> value);
 
   std::vector<uint8_t> buf_;
   std::string origin_;

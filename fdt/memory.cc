@@ -56,6 +56,15 @@ absl::StatusOr<std::vector<MemoryRange>> DecodeReg(const Property& reg,
 absl::StatusOr<std::vector<uint8_t>> EncodeReg(
     const std::vector<MemoryRange>& ranges, int address_cells, int size_cells,
     absl::string_view where) {
+  // A tree may legally say #address-cells = <3>, but no RAM address needs
+  // more than 64 bits; anything outside 1..2 / 0..2 cannot be written.
+  if (address_cells < 1 || address_cells > 2 || size_cells < 0 ||
+      size_cells > 2) {
+    return absl::OutOfRangeError(absl::StrFormat(
+        "%s: cannot write memory ranges with #address-cells=%d/#size-cells=%d "
+        "(only 1..2 and 0..2 are supported)",
+        where, address_cells, size_cells));
+  }
   std::vector<uint8_t> out;
   for (const MemoryRange& r : ranges) {
     const bool fits = (address_cells >= 2 || r.base >> 32 == 0) &&
