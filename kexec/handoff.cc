@@ -6,6 +6,8 @@
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
 #include "kexec/purgatory.h"
+#include "kexec/verify/sha256.h"
+#include "kexec/verify_purgatory.h"
 
 namespace fdt_handoff {
 namespace {
@@ -33,6 +35,61 @@ std::string JsonAddress(uint64_t v) {
   return absl::StrFormat("%u, \"0x%x\"", v, v);
 }
 
+// Builds the verifying purgatory into `handoff` (whose DTB and plan are
+// final): the digest of each other segment exactly as the kernel leaves it
+// in memory, i.e. its buffer followed by zeros up to memsz (kexec_load
+// zero-fills past bufsz; for the kernel that covers image_size, BSS
+// included). The purgatory itself is left out: its stack changes as it runs.
+absl::Status AddVerification(const HandoffInput& input, Handoff* handoff) {
+  handoff->verify = true;
+  const std::vector<LoadSegment> segments = HandoffSegments(*handoff, input);
+  // The purgatory names a bad region by its index; that is the plan table's
+  // row as long as the purgatory comes last (the planner puts it highest).
+  if (segments.empty() || segments.back().role != SegmentRole::kPurgatory) {
+    return absl::InternalError(
+        "handoff: the purgatory is not the last segment");
+  }
+  for (const LoadSegment& s : segments) {
+    if (s.role == SegmentRole::kPurgatory) continue;
+    Sha256 hash;
+    hash.Update(s.buffer);
+    hash.UpdateZeros(s.memsz - s.buffer.size());
+    VerifyRegion region;
+    region.address = s.mem;
+    region.length = s.memsz;
+    region.sha256 = hash.Finish();
+    if (input.corrupt_digest_for_test == s.role) {
+      region.sha256[0] ^= 1;  // See HandoffInput: the e2e proof only.
+      handoff->corrupted_region =
+          static_cast<int>(handoff->verify_regions.size());
+    }
+    handoff->verify_regions.push_back(region);
+  }
+  if (input.corrupt_digest_for_test.has_value() &&
+      handoff->corrupted_region < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "handoff: no %s segment to corrupt the digest of",
+        RoleName(*input.corrupt_digest_for_test)));
+  }
+  // The new kernel's console is where someone will be looking. Without a
+  // usable one the check still runs; only the message has nowhere to go,
+  // which FormatPurgatory() says.
+  ASSIGN_OR_RETURN(Tree tree, ParseTree(handoff->dtb));
+  absl::StatusOr<UartInfo> uart = UartFromStdoutPath(tree);
+  if (uart.ok()) {
+    handoff->verify_uart = *std::move(uart);
+  } else {
+    handoff->verify_uart = UartInfo();
+    handoff->verify_uart.note = std::string(uart.status().message());
+  }
+  ASSIGN_OR_RETURN(handoff->purgatory,
+                   BuildVerifyPurgatory(handoff->plan.kernel_entry,
+                                        handoff->plan.dtb_address,
+                                        handoff->verify_uart,
+                                        handoff->verify_regions));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
@@ -43,6 +100,10 @@ absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
       input.reconcile.initrd_end.has_value()) {
     return absl::InvalidArgumentError(
         "handoff: the initrd address comes from the plan; do not set it");
+  }
+  if (input.corrupt_digest_for_test.has_value() && !input.verify) {
+    return absl::InvalidArgumentError(
+        "handoff: corrupting a digest needs the verifying purgatory");
   }
   // Pass 1: the DTB with placeholder initrd properties of the final width,
   // to learn its size and memory map.
@@ -65,7 +126,8 @@ absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
   plan_input.kernel_bytes = input.kernel.size();
   plan_input.initrd_bytes = input.initrd.size();
   plan_input.dtb_bytes = sizing.size();
-  plan_input.purgatory_bytes = kPurgatorySize;
+  plan_input.purgatory_bytes =
+      input.verify ? VerifyPurgatorySegmentSize() : kPurgatorySize;
   ASSIGN_OR_RETURN(Plan plan, PlanSegments(plan_input));
 
   // Pass 2: the final DTB, with the initrd where the plan put it.
@@ -89,8 +151,12 @@ absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
   handoff.report = std::move(report);
   handoff.usable = map.usable;
   handoff.memory_notes = std::move(map.notes);
-  handoff.purgatory =
-      BuildPurgatory(handoff.plan.kernel_entry, handoff.plan.dtb_address);
+  if (input.verify) {
+    RETURN_IF_ERROR(AddVerification(input, &handoff));
+  } else {
+    handoff.purgatory =
+        BuildPurgatory(handoff.plan.kernel_entry, handoff.plan.dtb_address);
+  }
   return handoff;
 }
 
@@ -118,6 +184,20 @@ absl::StatusOr<Handoff> PrepareAndLoad(const HandoffInput& input,
   return handoff;
 }
 
+std::string FormatPurgatory(const Handoff& h) {
+  if (!h.verify) return "purgatory: x0 = DTB, x1..x3 = 0, no verification";
+  std::string line = absl::StrFormat(
+      "purgatory: verifying (sha256 of %u segments, %s)",
+      h.verify_regions.size(), DescribeUart(h.verify_uart));
+  if (h.corrupted_region >= 0) {
+    absl::StrAppendFormat(&line,
+                          "; TEST ONLY: the digest of segment %d is corrupted "
+                          "on purpose, the purgatory will halt",
+                          h.corrupted_region);
+  }
+  return line;
+}
+
 std::string FormatHandoffJson(const Handoff& h) {
   std::vector<std::string> segments;
   for (const Segment& s : h.plan.segments) {
@@ -132,6 +212,27 @@ std::string FormatHandoffJson(const Handoff& h) {
     changes.push_back(absl::StrFormat("    {\"rule\": %s, \"change\": %s}",
                                       JsonString(c.rule), JsonString(c.text)));
   }
+  std::string verify = "{\"enabled\": false}";
+  if (h.verify) {
+    std::vector<std::string> regions;
+    for (const VerifyRegion& r : h.verify_regions) {
+      regions.push_back(absl::StrFormat(
+          "      {\"address\": [%s], \"length\": %u, \"sha256\": \"%s\"}",
+          JsonAddress(r.address), r.length, ToHex(r.sha256)));
+    }
+    const UartInfo& u = h.verify_uart;
+    verify = absl::StrCat(
+        "{\"enabled\": true, \"corrupted_region\": ", h.corrupted_region,
+        ",\n    \"uart\": {\"kind\": ",
+        JsonString(u.kind == UartInfo::kPl011  ? "pl011"
+                   : u.kind == UartInfo::k8250 ? "8250"
+                                               : "none"),
+        ", \"node\": ", JsonString(u.node), ", \"base\": [",
+        JsonAddress(u.base), "], \"reg_shift\": ", u.reg_shift,
+        ", \"io_width\": ", u.io_width, ", \"note\": ", JsonString(u.note),
+        "},\n    \"regions\": [\n", absl::StrJoin(regions, ",\n"),
+        "\n    ]}");
+  }
   std::vector<std::string> usable;
   for (const Range& r : h.usable) {
     usable.push_back(absl::StrFormat("[\"0x%x\", \"0x%x\"]", r.start, r.end));
@@ -145,6 +246,7 @@ std::string FormatHandoffJson(const Handoff& h) {
       JsonAddress(h.plan.initrd_end), "],\n",
       "  \"usable\": [", absl::StrJoin(usable, ", "), "],\n",
       "  \"segments\": [\n", absl::StrJoin(segments, ",\n"), "\n  ],\n",
+      "  \"verify\": ", verify, ",\n",
       "  \"memory_notes\": [", absl::StrJoin(notes, ", "), "],\n",
       "  \"changes\": [\n", absl::StrJoin(changes, ",\n"), "\n  ]\n}\n");
 }

@@ -5,7 +5,9 @@
 // final address into /chosen, build the purgatory. Pure apart from the seed
 // source; the result is inspected by `fdt-handoff plan` and loaded by
 // `load`/`exec`. All checks happen here, so nothing reaches the kernel after
-// an error.
+// an error. With `verify`, the purgatory is the verifying one
+// (kexec/verify_purgatory.h): it checks the sha256 of every other segment
+// before it enters the kernel.
 //
 //   HandoffInput in;  // kernel, initrd, target DTB, reconcile options
 //   ASSIGN_OR_RETURN(Handoff h, PrepareHandoff(in));
@@ -19,12 +21,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/optional.h"
 #include "absl/types/span.h"
 #include "fdt/blob.h"
 #include "fdt/reconcile.h"
 #include "kexec/memory_map.h"
 #include "kexec/plan.h"
 #include "kexec/syscall.h"
+#include "kexec/verify_purgatory.h"
 
 namespace fdt_handoff {
 
@@ -42,6 +46,17 @@ struct HandoffInput {
   // Usable RAM from /proc/iomem; null to rely on the DTB alone.
   const std::vector<Range>* iomem = nullptr;
   uint64_t page_size = 4096;
+  // --verify: load the verifying purgatory instead of the 40-byte one. It
+  // hashes every other segment as it lies in memory (buffer plus the zero
+  // fill up to memsz) and halts with a message on the DTB's stdout-path
+  // UART if one differs from the digest computed here.
+  bool verify = false;
+  // ONLY for the e2e harness's proof that a mismatch is reported, never for
+  // a real handoff (the CLI's hidden --verify-corrupt-digest-for-test ROLE):
+  // flips one bit of the expected digest of the segment with this role, so
+  // the purgatory must print its mismatch line and halt instead of booting.
+  // Needs `verify`.
+  absl::optional<SegmentRole> corrupt_digest_for_test;
 };
 
 struct Handoff {
@@ -52,12 +67,20 @@ struct Handoff {
   std::vector<Range> usable;
   std::vector<std::string> memory_notes;
   std::vector<uint8_t> purgatory;
+  // With HandoffInput::verify: what the purgatory checks, in segment order
+  // (region i is plan.segments[i]), and where it prints.
+  bool verify = false;
+  std::vector<VerifyRegion> verify_regions;
+  UartInfo verify_uart;
+  int corrupted_region = -1;  // corrupt_digest_for_test's region, or -1.
 };
 
 // PrepareHandoff()
 //
 // Returns:
-//   kInvalidArgument   initrd_start/_end already set; no target DTB.
+//   kInvalidArgument   initrd_start/_end already set; no target DTB;
+//                      corrupt_digest_for_test without verify, or naming a
+//                      role the plan has no segment for.
 //   plus every code of Reconcile() (the DTB), UsableFromDtb() (no memory)
 //   and PlanSegments() (no room, DTB over 2 MiB, ...).
 //   kInternal          the DTB changed size between the planning pass and
@@ -80,11 +103,19 @@ std::vector<LoadSegment> HandoffSegments(const Handoff& handoff,
 absl::StatusOr<Handoff> PrepareAndLoad(const HandoffInput& input,
                                        KexecSyscalls& sys);
 
+// FormatPurgatory()
+//
+// One line about the purgatory: "purgatory: verifying (sha256 of 3
+// segments, UART /soc/serial@5000000 at 0x5000000, 8250 reg-shift 2
+// io-width 4)", or "purgatory: x0 = DTB, x1..x3 = 0, no verification".
+std::string FormatPurgatory(const Handoff& handoff);
+
 // FormatHandoffJson()
 //
 // The plan as JSON: segments (role, mem, memsz, bufsz as numbers and hex
-// strings), entry, kernel entry, DTB and initrd addresses, memory notes and
-// the change report lines.
+// strings), entry, kernel entry, DTB and initrd addresses, the purgatory's
+// verification (regions with their sha256, UART), memory notes and the
+// change report lines.
 std::string FormatHandoffJson(const Handoff& handoff);
 
 }  // namespace fdt_handoff

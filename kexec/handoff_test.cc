@@ -9,6 +9,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kexec/purgatory.h"
+#include "kexec/verify/sha256.h"
+#include "kexec/verify_purgatory.h"
 
 namespace fdt_handoff {
 namespace {
@@ -176,6 +178,134 @@ TEST_F(HandoffTest, JsonCarriesTheTable) {
   EXPECT_THAT(json, HasSubstr("\"kernel_entry\": [1075838976, \"0x40200000\"]"));
   EXPECT_THAT(json, HasSubstr("{\"role\": \"dtb\", \"mem\": [1110441984, "
                               "\"0x42300000\"]"));
+}
+
+// The segment as the purgatory will find it in memory: the buffer, then
+// the zeros kexec_load fills in up to memsz.
+Sha256Digest InMemoryDigest(absl::Span<const uint8_t> buffer, uint64_t memsz) {
+  std::vector<uint8_t> memory(buffer.begin(), buffer.end());
+  memory.resize(memsz, 0);
+  return Sha256Of(memory);
+}
+
+TEST_F(HandoffTest, VerifyHashesEverySegmentAsItWillBeInMemory) {
+  in_.verify = true;
+  in_.image_size = 4 << 20;  // Less to hash (under qemu-user, too).
+  auto h = PrepareAndLoad(in_, sys_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->plan.segments.size(), 4u);
+
+  // A bigger purgatory segment: code, config block and its own stack.
+  const Segment& purgatory = h->plan.segments[3];
+  EXPECT_EQ(purgatory.role, SegmentRole::kPurgatory);
+  EXPECT_EQ(purgatory.bufsz, VerifyPurgatorySegmentSize());
+  EXPECT_GT(purgatory.bufsz, kPurgatorySize + kVerifyStackSize);
+  EXPECT_EQ(purgatory.memsz, (purgatory.bufsz + 4095) / 4096 * 4096);
+  EXPECT_EQ(h->purgatory.size(), purgatory.bufsz);
+  ASSERT_EQ(sys_.last_segments.size(), 4u);
+  EXPECT_EQ(sys_.last_segments[3].buffer.data(), h->purgatory.data());
+
+  // Kernel, initrd, DTB: buffer plus zero fill to memsz (the kernel's memsz
+  // is image_size, 4 MiB, of which 3 MiB are the Image).
+  const absl::Span<const uint8_t> buffers[] = {kernel_, initrd_, h->dtb.bytes()};
+  ASSERT_EQ(h->verify_regions.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const Segment& s = h->plan.segments[i];
+    const VerifyRegion& r = h->verify_regions[i];
+    EXPECT_EQ(r.address, s.mem) << i;
+    EXPECT_EQ(r.length, s.memsz) << i;
+    EXPECT_EQ(r.sha256, InMemoryDigest(buffers[i], s.memsz)) << i;
+  }
+  EXPECT_EQ(h->verify_regions[0].length, 4u << 20);
+  EXPECT_EQ(h->corrupted_region, -1);
+
+  // The config block carries the plan's addresses and those digests.
+  const size_t c = VerifyPurgatoryConfigOffset();
+  auto le64 = [&](size_t at) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | h->purgatory[c + at + i];
+    return v;
+  };
+  EXPECT_EQ(le64(kVerifyConfigKernelEntry), h->plan.kernel_entry);
+  EXPECT_EQ(le64(kVerifyConfigDtbAddress), h->plan.dtb_address);
+  EXPECT_EQ(le64(kVerifyConfigUartBase), 0x5000000u);
+  EXPECT_EQ(h->purgatory[c + kVerifyConfigUartKind], UartInfo::k8250);
+  EXPECT_EQ(h->purgatory[c + kVerifyConfigRegionCount], 3);
+  const size_t dtb_region = kVerifyConfigRegions + 2 * kVerifyRegionSize;
+  EXPECT_EQ(le64(dtb_region), h->plan.dtb_address);
+  EXPECT_TRUE(std::equal(h->verify_regions[2].sha256.begin(),
+                         h->verify_regions[2].sha256.end(),
+                         h->purgatory.begin() + c + dtb_region + 16));
+
+  EXPECT_EQ(FormatPurgatory(*h),
+            "purgatory: verifying (sha256 of 3 segments, UART "
+            "/soc/serial@5000000 at 0x5000000, 8250 reg-shift 2 io-width 4)");
+  const std::string json = FormatHandoffJson(*h);
+  EXPECT_THAT(json, HasSubstr("\"verify\": {\"enabled\": true, "
+                              "\"corrupted_region\": -1"));
+  EXPECT_THAT(json, HasSubstr(absl::StrCat(
+                        "\"sha256\": \"", ToHex(h->verify_regions[1].sha256),
+                        "\"")));
+}
+
+TEST_F(HandoffTest, WithoutVerifyThePurgatoryIsThePlainOne) {
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_FALSE(h->verify);
+  EXPECT_TRUE(h->verify_regions.empty());
+  EXPECT_EQ(h->purgatory.size(), kPurgatorySize);
+  EXPECT_EQ(FormatPurgatory(*h),
+            "purgatory: x0 = DTB, x1..x3 = 0, no verification");
+  EXPECT_THAT(FormatHandoffJson(*h),
+              HasSubstr("\"verify\": {\"enabled\": false}"));
+}
+
+TEST_F(HandoffTest, CorruptDigestForTestFlipsOneBitOfOneSegment) {
+  in_.verify = true;
+  in_.image_size = 4 << 20;
+  auto good = PrepareHandoff(in_);
+  ASSERT_TRUE(good.ok()) << good.status();
+  in_.corrupt_digest_for_test = SegmentRole::kDtb;
+  auto bad = PrepareHandoff(in_);
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  EXPECT_EQ(bad->corrupted_region, 2);
+  EXPECT_EQ(bad->verify_regions[0].sha256, good->verify_regions[0].sha256);
+  EXPECT_EQ(bad->verify_regions[1].sha256, good->verify_regions[1].sha256);
+  Sha256Digest flipped = good->verify_regions[2].sha256;
+  flipped[0] ^= 1;
+  EXPECT_EQ(bad->verify_regions[2].sha256, flipped);
+  EXPECT_THAT(FormatPurgatory(*bad),
+              HasSubstr("TEST ONLY: the digest of segment 2 is corrupted"));
+
+  in_.verify = false;
+  EXPECT_EQ(PrepareHandoff(in_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  in_.verify = true;
+  in_.initrd = {};
+  in_.corrupt_digest_for_test = SegmentRole::kInitrd;
+  auto none = PrepareHandoff(in_);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(none.status().message()),
+              HasSubstr("no initrd segment"));
+}
+
+TEST_F(HandoffTest, VerifyWithoutStdoutPathStillVerifiesAndSaysSo) {
+  FdtEditor editor(target_);
+  ASSERT_TRUE(editor.DeleteProperty("/chosen", "stdout-path").ok());
+  auto target = std::move(editor).Finish("no stdout-path");
+  ASSERT_TRUE(target.ok()) << target.status();
+  in_.target_dtb = &*target;
+  in_.verify = true;
+  in_.image_size = 4 << 20;
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->verify_regions.size(), 3u);
+  EXPECT_EQ(h->verify_uart.kind, UartInfo::kNone);
+  EXPECT_EQ(FormatPurgatory(*h),
+            "purgatory: verifying (sha256 of 3 segments, no UART: the DTB has "
+            "no /chosen/stdout-path; a mismatch halts without a message)");
+  const size_t c = VerifyPurgatoryConfigOffset();
+  EXPECT_EQ(h->purgatory[c + kVerifyConfigUartKind], 0);
 }
 
 TEST(LoadSegments, MoreThanSixteenSegmentsNeverReachTheKernel) {

@@ -126,6 +126,11 @@ constexpr char kKexecOptions[] = R"(
   --iomem FILE             usable RAM from this /proc/iomem (load and exec
                            read /proc/iomem by default; plan only if given)
   --dtb-out FILE           also write the final DTB here
+  --verify                 use the verifying purgatory: before it enters the
+                           kernel it checks the sha256 of every other segment;
+                           on a mismatch it prints to the UART the DTB's
+                           stdout-path names and halts (slower: it hashes with
+                           the MMU and data cache off)
   and every DTB option of 'reconcile': --live, --no-live, --overlay,
   --symbols-from, --force, --memory, --append/--command-line,
   --reuse-cmdline, --no-seeds, --keep-memreserve, --skip-rule
@@ -575,6 +580,11 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   DtbFlags flags;
   std::string kernel_path, initrd_path, iomem_path, dtb_out, page_text, error;
   bool json = false;
+  bool verify = false;
+  // Hidden, for the e2e harness only (HandoffInput::corrupt_digest_for_test):
+  // --verify-corrupt-digest-for-test kernel|initrd|dtb makes the purgatory
+  // see a wrong digest for that segment, print its mismatch line and halt.
+  std::string corrupt_role;
   while (!args.Done()) {
     const std::string& a = args.Peek();
     if (IsHelp(a)) {
@@ -586,6 +596,8 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
         args.Value("--ramdisk", &initrd_path, &error) ||
         args.Value("--iomem", &iomem_path, &error) ||
         args.Value("--dtb-out", &dtb_out, &error) ||
+        args.Value("--verify-corrupt-digest-for-test", &corrupt_role,
+                   &error) ||
         (mode == KexecMode::kPlan &&
          args.Value("--page-size", &page_text, &error)) ||
         ParseDtbFlag(args, &flags, &error)) {
@@ -595,6 +607,8 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
     const std::string flag = args.Next();
     if (flag == "--json" && mode == KexecMode::kPlan) {
       json = true;
+    } else if (flag == "--verify") {
+      verify = true;
     } else {
       return Usage(err, "unknown argument " + flag, usage);
     }
@@ -603,6 +617,18 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   if (kernel_path.empty()) problem = "needs --kernel IMAGE";
   if (flags.initrd_start.has_value()) {
     problem = "takes --initrd FILE; the planner chooses its address";
+  }
+  absl::optional<SegmentRole> corrupt_digest;
+  if (!corrupt_role.empty()) {
+    for (SegmentRole role :
+         {SegmentRole::kKernel, SegmentRole::kInitrd, SegmentRole::kDtb}) {
+      if (corrupt_role == RoleName(role)) corrupt_digest = role;
+    }
+    if (!corrupt_digest.has_value()) {
+      problem = "--verify-corrupt-digest-for-test wants kernel, initrd or dtb";
+    } else if (!verify) {
+      problem = "--verify-corrupt-digest-for-test needs --verify";
+    }
   }
   if (!problem.empty()) return Usage(err, absl::StrCat(name, " ", problem), usage);
   uint64_t page_size = static_cast<uint64_t>(getpagesize());
@@ -654,6 +680,8 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   in.reconcile = flags.options;
   in.iomem = iomem.has_value() ? &*iomem : nullptr;
   in.page_size = page_size;
+  in.verify = verify;
+  in.corrupt_digest_for_test = corrupt_digest;
 
   std::unique_ptr<KexecSyscalls> sys = LinuxKexecSyscalls();
   absl::StatusOr<Handoff> handoff = mode == KexecMode::kPlan
@@ -674,7 +702,9 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
       << kernel->image_size << "\n";
   out << "usable RAM: " << FormatRanges(handoff->usable) << "\n";
   for (const std::string& note : handoff->memory_notes) out << "note: " << note << "\n";
-  out << "\n" << FormatPlan(handoff->plan) << "\n" << handoff->report.Format();
+  out << "\n" << FormatPlan(handoff->plan);
+  if (handoff->verify) out << FormatPurgatory(*handoff) << "\n";
+  out << "\n" << handoff->report.Format();
   if (mode == KexecMode::kPlan) return kExitOk;
   out << "loaded: the next kernel will receive this DTB ("
       << handoff->dtb.size() << " bytes at "

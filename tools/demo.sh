@@ -4,7 +4,19 @@
 # to a 6.12 kernel (testdata/live/), with the expansion-board USB overlay,
 # and print the change report and the DTS diff. This is the blog's case:
 # mdboot runs one kernel, the target system another.
+#
+# Then, unless --no-e2e is given, it boots it for real in QEMU: Debian's
+# arm64 kernel runs the static aarch64 fdt-handoff, which kexecs into the
+# 6.12 kernel; the run passes only if that kernel received exactly the DTB
+# fdt-handoff built (tools/e2e.sh; downloads Debian's kernels once).
 set -euo pipefail
+e2e=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-e2e) e2e=0 ;;
+    *) echo "usage: tools/demo.sh [--no-e2e]" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 tools/setup.sh
 
@@ -21,3 +33,10 @@ bazel-bin/tools/fdt-handoff reconcile \
   --command-line "console=ttyS0,115200 root=/dev/md127 rootwait" \
   -o "$out_dir/sun50i-h618-orangepi-zero2w-handoff.dtb" \
   --diff
+set +x
+
+if [[ $e2e == 1 ]]; then
+  echo
+  echo "=== the hand-off for real: QEMU, Debian bookworm arm64 -> fdt-handoff load -> kexec -> trixie 6.12"
+  FDT_E2E_RUNS=fdt-handoff/trixie-6.12 tools/e2e.sh
+fi

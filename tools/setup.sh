@@ -15,6 +15,9 @@ packages=(
   g++
   libfdt-dev          # libfdt 1.6.1
   device-tree-compiler  # dtc: compiles our overlays at build time
+  gcc-aarch64-linux-gnu  # kexec/verify: builds the verifying purgatory (freestanding)
+  libc6-dev-arm64-cross  # kexec/verify: static aarch64 program around its sha256
+  qemu-user-static       # kexec/verify: runs that program (sha256_qemu_test)
   libabsl-dev
   libgtest-dev
   libgmock-dev
@@ -28,12 +31,13 @@ packages=(
   binutils-aarch64-linux-gnu  #   libc + libstdc++; the rest: tools/make_sysroot.sh
   qemu-user-static    # runs the aarch64 tests (tools/run_aarch64_tests.sh)
 )
-if [[ "${1:-}" == "--fuzz" ]]; then
-  packages+=(clang libclang-rt-14-dev)
-fi
-if [[ "${1:-}" == "--e2e" ]]; then
-  packages+=(qemu-system-arm cpio binutils)  # e2e/: qemu-system-aarch64, initramfs, readelf
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --e2e) packages+=(qemu-system-arm cpio binutils) ;;  # e2e/: qemu-system-aarch64, initramfs, readelf
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
