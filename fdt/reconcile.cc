@@ -279,17 +279,33 @@ absl::Status MacAddressRule(RuleContext& c) {
 
 // --- /chosen ------------------------------------------------------------------
 
+// The target tree (taken after the overlays, before the rules) answers
+// "is it there?" without a walk of the blob; only real edits touch libfdt.
 absl::Status EnsureChosen(RuleContext& c) {
+  if (c.target.Find("/chosen") != nullptr) return absl::OkStatus();
   if (c.editor.NodeOffset("/chosen").ok()) return absl::OkStatus();
   RETURN_IF_ERROR(c.editor.AddNode("/", "chosen").status());
   c.Note("created /chosen");
   return absl::OkStatus();
 }
 
-absl::Status DeleteChosen(RuleContext& c, absl::string_view name,
+// Deletes those of `names` the target's /chosen has (no rule adds them
+// before the rule that deletes them).
+absl::Status DeleteChosen(RuleContext& c,
+                          std::initializer_list<absl::string_view> names,
                           absl::string_view why) {
-  ASSIGN_OR_RETURN(bool existed, c.editor.DeleteProperty("/chosen", name));
-  if (existed) c.Note(absl::StrCat("/chosen:", name, " deleted (", why, ")"));
+  const Node* chosen = c.target.Find("/chosen");
+  if (chosen == nullptr) return absl::OkStatus();
+  std::vector<absl::string_view> present;
+  for (absl::string_view name : names) {
+    if (chosen->FindProperty(name) != nullptr) present.push_back(name);
+  }
+  if (present.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<std::string> deleted,
+                   c.editor.DeleteProperties("/chosen", present));
+  for (const std::string& name : deleted) {
+    c.Note(absl::StrCat("/chosen:", name, " deleted (", why, ")"));
+  }
   return absl::OkStatus();
 }
 
@@ -304,7 +320,7 @@ absl::Status BootargsRule(RuleContext& c) {
     parts.push_back(*c.options.append);
   }
   if (!c.options.append.has_value() && !c.options.reused_cmdline.has_value()) {
-    return DeleteChosen(c, "bootargs", "no command line given");
+    return DeleteChosen(c, {"bootargs"}, "no command line given");
   }
   const std::string bootargs = absl::StrJoin(parts, " ");
   RETURN_IF_ERROR(c.editor.SetPropertyString("/chosen", "bootargs", bootargs));
@@ -317,8 +333,8 @@ absl::Status InitrdRule(RuleContext& c) {
   const auto& start = c.options.initrd_start;
   const auto& end = c.options.initrd_end;
   if (!start.has_value() && !end.has_value()) {
-    RETURN_IF_ERROR(DeleteChosen(c, "linux,initrd-start", "no initrd"));
-    return DeleteChosen(c, "linux,initrd-end", "no initrd");
+    return DeleteChosen(c, {"linux,initrd-start", "linux,initrd-end"},
+                        "no initrd");
   }
   // Both are 64-bit values: arm64 reads them with of_read_number() of the
   // property's own length, so 2 cells work whatever #address-cells says.
@@ -333,8 +349,7 @@ absl::Status InitrdRule(RuleContext& c) {
 absl::Status SeedsRule(RuleContext& c) {
   RETURN_IF_ERROR(EnsureChosen(c));
   if (!c.options.seeds) {
-    RETURN_IF_ERROR(DeleteChosen(c, "kaslr-seed", "--no-seeds"));
-    return DeleteChosen(c, "rng-seed", "--no-seeds");
+    return DeleteChosen(c, {"kaslr-seed", "rng-seed"}, "--no-seeds");
   }
   const SeedSource& source =
       c.options.seed_source ? c.options.seed_source : SeedSource(GetRandomBytes);
@@ -367,13 +382,12 @@ absl::Status StaleKexecRule(RuleContext& c) {
   // Left by a crash-kernel or kexec load of an earlier boot; each points at
   // memory the new kernel must not trust. (drivers/of/kexec.c deletes the
   // same set before a kexec_file load.)
-  for (absl::string_view name :
-       {"linux,elfcorehdr", "linux,usable-memory-range",
-        "linux,ima-kexec-buffer", "linux,tpm-kexec-buffer",
-        "linux,booted-from-kexec", "linux,kho-fdt", "linux,kho-scratch"}) {
-    RETURN_IF_ERROR(DeleteChosen(c, name, "stale kexec handover"));
-  }
-  return absl::OkStatus();
+  return DeleteChosen(
+      c,
+      {"linux,elfcorehdr", "linux,usable-memory-range", "linux,ima-kexec-buffer",
+       "linux,tpm-kexec-buffer", "linux,booted-from-kexec", "linux,kho-fdt",
+       "linux,kho-scratch"},
+      "stale kexec handover");
 }
 
 constexpr ReconcileRule kPolicy[] = {
