@@ -14,6 +14,8 @@
 #   fdt-handoff/trixie-6.12  stage 1 -> fdt-handoff -> trixie 6.12 (needs FDT_HANDOFF_BIN)
 #   fdt-handoff/bookworm-6.1 the same into the stage-1 kernel
 #   fdt-handoff-verify/trixie-6.12  fdt-handoff load --verify (its sha256-checking purgatory)
+#   fdt-handoff-verify-corrupt/trixie-6.12  the same with a corrupted digest: the purgatory
+#                            must print its mismatch message on the UART and halt
 # Every kexec run also checks that stage 1 got QEMU's DTB exactly (STAGE1-LIVE).
 # Exit 0 only if every run that ran passed. See e2e/README.md.
 #
@@ -59,7 +61,11 @@ KT_EXEC='kexec -e'
 STAGE1_APPEND="console=ttyAMA0 rdinit=/init panic=-1"
 MACHINE=virt
 QEMU_ARGS=(-cpu cortex-a57 -m 1G -smp 1 -nic none -display none)  # same for dumpdtb and boots
-ALL_RUNS="direct/trixie-6.12 control/trixie-6.12 control/bookworm-6.1 fdt-handoff/trixie-6.12 fdt-handoff/bookworm-6.1 fdt-handoff-verify/trixie-6.12"
+ALL_RUNS="direct/trixie-6.12 control/trixie-6.12 control/bookworm-6.1 fdt-handoff/trixie-6.12 fdt-handoff/bookworm-6.1 fdt-handoff-verify/trixie-6.12 fdt-handoff-verify-corrupt/trixie-6.12"
+# fdt-handoff-verify-corrupt: --verify with the initrd's digest corrupted on
+# purpose (a hidden test-only flag); the purgatory must say so on the UART
+# and halt, and stage 2 must never run. QEMU then idles until this timeout.
+CORRUPT_TIMEOUT=${FDT_E2E_CORRUPT_TIMEOUT:-45}
 RUNS=${FDT_E2E_RUNS:-$ALL_RUNS}
 
 log() { printf '[e2e] %s\n' "$*" >&2; }
@@ -182,6 +188,9 @@ do_run() { # $1=run name
         echo "$v=$(sq "${!v}")"
       done
       if [[ $kind == fdt-handoff-verify ]]; then echo "FH_LOAD=\$FH_LOAD_VERIFY"; fi
+      if [[ $kind == fdt-handoff-verify-corrupt ]]; then
+        echo "FH_LOAD=\"\$FH_LOAD_VERIFY --verify-corrupt-digest-for-test initrd\""
+      fi
     } >"$d/e2e.conf"
     local files=(--file "$HERE/init1.sh:/init:0755" --file "$d/e2e.conf:/etc/e2e.conf"
                  --file "$k:/stage2/Image" --file "$d/initrd.cpio.gz:/stage2/initrd.cpio.gz"
@@ -190,6 +199,22 @@ do_run() { # $1=run name
     if [[ $FH_STATUS == ok ]]; then files+=(--file "$FDT_HANDOFF_BIN:/bin/fdt-handoff:0755"); fi
     "$HERE/mkinitramfs.sh" -o "$d/stage1.cpio" --kexec "${files[@]}"
     qemu_dumpdtb "$KERNEL_BOOKWORM" "$d/stage1.cpio" "$STAGE1_APPEND" "$d/stage1-qemu.dtb"
+    if [[ $kind == fdt-handoff-verify-corrupt ]]; then
+      local saved=$TIMEOUT; TIMEOUT=$CORRUPT_TIMEOUT
+      qemu_boot "$KERNEL_BOOKWORM" "$d/stage1.cpio" "$STAGE1_APPEND" "$d" "$run"
+      TIMEOUT=$saved
+      local msg
+      msg=$(grep -a -o 'fdt-handoff purgatory: sha256 mismatch in segment [0-9]* \[[^]]*\]; halting' "$d/serial.log" | head -n1 || true)
+      if [[ -n $msg ]] && ! grep -aq 'E2E STAGE2' "$d/serial.log"; then
+        PASSED=$((PASSED + 1)); log "$run: PASS (${BOOT_SECS}s)"
+        VERDICTS+=("VERDICT run=$run: PASS the purgatory refused the corrupted segment on the UART and halted: \"$msg\"; stage 2 never ran")
+      else
+        FAILED=$((FAILED + 1)); log "$run: FAIL (${BOOT_SECS}s)"
+        tail -n 40 "$d/serial.log"
+        VERDICTS+=("VERDICT run=$run: FAIL no purgatory mismatch message on the UART, or stage 2 ran anyway")
+      fi
+      return
+    fi
     qemu_boot "$KERNEL_BOOKWORM" "$d/stage1.cpio" "$STAGE1_APPEND" "$d" "$run"
     args+=(--stage1-qemu-dtb "$d/stage1-qemu.dtb")
     ((reps > 0)) && TIMING_LOG=$d/serial.log
