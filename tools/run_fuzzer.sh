@@ -67,7 +67,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bazel_fuzz build --config=fuzz //fdt:reconcile_fuzzer
+# --symlink_prefix=/: no bazel-* links from this second output base, or the
+# host build's `//...` would walk into them as packages.
+bazel_fuzz build --config=fuzz --symlink_prefix=/ //fdt:reconcile_fuzzer
 fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/fdt/reconcile_fuzzer"
 
 # libFuzzer adds the inputs it finds to the first corpus directory; work on
