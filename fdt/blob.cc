@@ -1,6 +1,9 @@
 #include "fdt/blob.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -368,6 +371,117 @@ absl::StatusOr<uint32_t> FdtEditor::EnsurePhandle(absl::string_view path,
   StoreBe32(chosen, bytes);
   RETURN_IF_ERROR(SetPropertyAt(off, path, "phandle", bytes));
   return chosen;
+}
+
+std::vector<int> FdtEditor::FindNodes(
+    const std::vector<std::string>& paths) const {
+  return FindNodeOffsets(buf_.data(), paths);
+}
+
+std::vector<int> FindNodeOffsets(const void* fdt,
+                                 const std::vector<std::string>& paths) {
+  std::vector<int> found(paths.size(), -1);
+  std::map<std::string, std::vector<size_t>> wanted;
+  for (size_t i = 0; i < paths.size(); ++i) wanted[paths[i]].push_back(i);
+  std::string path;
+  std::vector<size_t> length_at_depth;  // path.size() after each depth.
+  int depth = 0;
+  size_t remaining = paths.size();
+  for (int off = 0; off >= 0 && remaining > 0;
+       off = fdt_next_node(fdt, off, &depth)) {
+    if (depth < 0) break;
+    int len = 0;
+    const char* name = fdt_get_name(fdt, off, &len);
+    if (name == nullptr) break;
+    length_at_depth.resize(static_cast<size_t>(depth) + 1);
+    if (depth == 0) {
+      path = "/";
+    } else {
+      path.resize(length_at_depth[depth - 1]);
+      if (depth > 1) path += '/';
+      path.append(name, static_cast<size_t>(len));
+    }
+    length_at_depth[depth] = path.size();
+    const auto it = wanted.find(path);
+    if (it != wanted.end()) {
+      for (size_t i : it->second) {
+        found[i] = off;
+        --remaining;
+      }
+    }
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<uint32_t>> FdtEditor::EnsurePhandles(
+    const std::vector<PhandleRequest>& requests) {
+  std::vector<std::string> paths;
+  for (const PhandleRequest& r : requests) paths.push_back(r.path);
+  const std::vector<int> offsets = FindNodes(paths);
+  std::vector<uint32_t> result(requests.size(), 0);
+  std::set<uint32_t> used;
+  uint32_t max = 0;
+  int depth = 0;
+  for (int off = 0; off >= 0; off = fdt_next_node(buf_.data(), off, &depth)) {
+    if (depth < 0) break;
+    const uint32_t p = fdt_get_phandle(buf_.data(), off);
+    if (p != 0 && p != ~uint32_t{0}) {
+      used.insert(p);
+      max = std::max(max, p);
+    }
+  }
+  std::vector<size_t> order;          // Requests whose node needs a write.
+  std::map<int, size_t> first_at;     // Node offset -> first request for it.
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (offsets[i] < 0) {
+      return absl::NotFoundError(absl::StrCat(
+          origin_, ": node ", requests[i].path, ": FDT_ERR_NOTFOUND"));
+    }
+    const auto seen = first_at.find(offsets[i]);
+    if (seen != first_at.end()) {
+      result[i] = result[seen->second];  // Same node: same phandle.
+      continue;
+    }
+    first_at[offsets[i]] = i;
+    result[i] = fdt_get_phandle(buf_.data(), offsets[i]);
+    if (result[i] != 0) continue;
+    const uint32_t preferred = requests[i].preferred;
+    if (preferred != 0 && preferred != ~uint32_t{0} &&
+        used.count(preferred) == 0) {
+      result[i] = preferred;
+    } else {
+      if (max >= 0xfffffffeu) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            origin_, ": no phandle values left for ", requests[i].path));
+      }
+      result[i] = ++max;
+    }
+    used.insert(result[i]);
+    max = std::max(max, result[i]);
+    order.push_back(i);
+  }
+  // Writing into a node moves every node after it: go from the last node to
+  // the first.
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return offsets[a] > offsets[b]; });
+  for (size_t i : order) {
+    uint8_t bytes[4];
+    StoreBe32(result[i], bytes);
+    RETURN_IF_ERROR(
+        SetPropertyAt(offsets[i], requests[i].path, "phandle", bytes));
+  }
+  return result;
+}
+
+absl::Status FdtEditor::SetProperties(
+    absl::string_view path,
+    const std::vector<std::pair<std::string, std::vector<uint8_t>>>& props) {
+  // Writing a property of a node never moves the node itself.
+  ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  for (const auto& [name, value] : props) {
+    RETURN_IF_ERROR(SetPropertyAt(off, path, name, value));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {

@@ -82,6 +82,13 @@ class Fdt {
   std::string origin_;
 };
 
+// FindNodeOffsets()
+//
+// Offsets of the nodes at absolute `paths` in a valid tree (-1 for a missing
+// one), found in one walk instead of one fdt_path_offset() walk per path.
+std::vector<int> FindNodeOffsets(const void* fdt,
+                                 const std::vector<std::string>& paths);
+
 // FdtEditor
 //
 // A writable copy of a tree. Every mutation is addressed by node path and
@@ -187,6 +194,38 @@ class FdtEditor {
   //   the libfdt error through FdtError(): kNotFound (a target or symbol is
   //   missing), kDataLoss (malformed overlay), kResourceExhausted (size).
   absl::Status ApplyOverlay(const Fdt& overlay);
+
+  // FindNodes()
+  //
+  // Offsets of the nodes at `paths` (-1 for a missing one), found in one
+  // walk of the tree rather than one walk per path. Valid until the next
+  // mutation.
+  std::vector<int> FindNodes(const std::vector<std::string>& paths) const;
+
+  // EnsurePhandles()
+  //
+  // EnsurePhandle() for many nodes at once: one walk to find them and the
+  // phandles in use, then the new phandles written from the last node to the
+  // first, so that no write moves a node still to be written.
+  //
+  // Returns:
+  //   kNotFound          a path is not in the tree.
+  //   kResourceExhausted no phandle values left, or the 2 MiB limit.
+  struct PhandleRequest {
+    std::string path;
+    uint32_t preferred = 0;
+  };
+  absl::StatusOr<std::vector<uint32_t>> EnsurePhandles(
+      const std::vector<PhandleRequest>& requests);
+
+  // SetProperties()
+  //
+  // SetProperty() for several properties of one node, with one lookup.
+  //
+  // Returns: as SetProperty().
+  absl::Status SetProperties(
+      absl::string_view path,
+      const std::vector<std::pair<std::string, std::vector<uint8_t>>>& props);
 
   // Memory reservation block (/memreserve/) access.
   std::vector<std::pair<uint64_t, uint64_t>> MemReserves() const;

@@ -67,17 +67,6 @@ std::string FragmentsUsing(const std::vector<FixupUse>& uses) {
   return absl::StrJoin(names, ", ");
 }
 
-// The path a label names in `fdt`'s /__symbols__, if any.
-absl::optional<std::string> SymbolPath(const void* fdt, const std::string& label) {
-  const int symbols = fdt_path_offset(fdt, "/__symbols__");
-  if (symbols < 0) return absl::nullopt;
-  int len = 0;
-  const char* path = static_cast<const char*>(
-      fdt_getprop(fdt, symbols, label.c_str(), &len));
-  if (path == nullptr || len <= 0) return absl::nullopt;
-  return std::string(path, strnlen(path, static_cast<size_t>(len)));
-}
-
 absl::optional<std::vector<uint8_t>> Compatible(const void* fdt, int node) {
   int len = 0;
   const void* v = fdt_getprop(fdt, node, "compatible", &len);
@@ -110,19 +99,36 @@ absl::Status CheckBoard(const Fdt& base, const Fdt& overlay, bool force) {
 
 class OverlayApplier {
  public:
-  OverlayApplier(const Fdt& base, const OverlayOptions& options,
-                 OverlayReport* report)
-      : base_(base), options_(options), report_(report), editor_(base) {}
+  OverlayApplier(FdtEditor& editor, const Fdt& base,
+                 const OverlayOptions& options, OverlayReport* report)
+      : base_(base), options_(options), report_(report), editor_(editor),
+        editor_has_symbols_(base.HasSymbols()) {
+    if (options_.symbol_source != nullptr) {
+      source_symbols_ =
+          fdt_path_offset(options_.symbol_source->data(), "/__symbols__");
+    }
+  }
 
   absl::Status Apply(const Fdt& overlay);
-  absl::StatusOr<Fdt> Finish();
+  // Removes the grafted symbols and reports them.
+  absl::Status Finish();
 
  private:
-  // Makes `label` resolvable in the tree being edited; grafts it from the
-  // symbol source when needed. Returns the node path.
-  absl::StatusOr<std::string> ResolveLabel(const Fdt& overlay,
-                                           const std::string& label,
-                                           const std::vector<FixupUse>& uses);
+  // A label the overlay uses, resolved to a node of the tree being edited.
+  struct Resolved {
+    std::string label;
+    std::string path;
+    uint32_t preferred_phandle = 0;  // The symbol source's, when grafting.
+    bool graft = false;
+    int offset = -1;
+  };
+
+  // Makes every label of `fixups` resolvable: finds each one's node (in the
+  // tree's own symbols, else the symbol source's), checks it, then gives
+  // the nodes phandles and grafts the missing symbols in one batch each.
+  absl::Status ResolveLabels(
+      const Fdt& overlay,
+      const std::map<std::string, std::vector<FixupUse>>& fixups);
   absl::Status CheckFragments(const Fdt& overlay, const Tree& tree,
                               const std::map<std::string,
                                              std::vector<FixupUse>>& fixups);
@@ -130,29 +136,45 @@ class OverlayApplier {
   const Fdt& base_;
   const OverlayOptions& options_;
   OverlayReport* report_;
-  FdtEditor editor_;
+  FdtEditor& editor_;
+  bool editor_has_symbols_;
+  int source_symbols_ = -1;
   std::vector<GraftedLabel> grafted_;
   bool created_symbols_ = false;
 };
 
-absl::StatusOr<std::string> OverlayApplier::ResolveLabel(
-    const Fdt& overlay, const std::string& label,
-    const std::vector<FixupUse>& uses) {
+// The path a label names in a /__symbols__ node at `symbols`, if any.
+absl::optional<std::string> SymbolAt(const void* fdt, int symbols,
+                                     const std::string& label) {
+  if (symbols < 0) return absl::nullopt;
+  int len = 0;
+  const char* path = static_cast<const char*>(
+      fdt_getprop(fdt, symbols, label.c_str(), &len));
+  if (path == nullptr || len <= 0) return absl::nullopt;
+  return std::string(path, strnlen(path, static_cast<size_t>(len)));
+}
+
+absl::Status OverlayApplier::ResolveLabels(
+    const Fdt& overlay,
+    const std::map<std::string, std::vector<FixupUse>>& fixups) {
+  if (fixups.empty()) return absl::OkStatus();
   const void* fdt = editor_.data();
-  absl::optional<std::string> path = SymbolPath(fdt, label);
-  uint32_t preferred_phandle = 0;
-  bool grafting = false;
-  if (path.has_value()) {
-    if (fdt_path_offset(fdt, path->c_str()) < 0) {
-      return absl::NotFoundError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", label,
-          "' points at ", *path, ", which is not in ", Describe(base_)));
-    }
-  } else {
-    const Fdt* source = options_.symbol_source;
-    absl::optional<std::string> source_path =
-        source != nullptr ? SymbolPath(source->data(), label) : absl::nullopt;
-    if (!source_path.has_value()) {
+  const Fdt* source = options_.symbol_source;
+  const int own_symbols =
+      editor_has_symbols_ ? fdt_path_offset(fdt, "/__symbols__") : -1;
+  std::vector<Resolved> resolved;
+  std::vector<std::string> source_paths;
+  for (const auto& [label, uses] : fixups) {
+    Resolved r;
+    r.label = label;
+    if (auto path = SymbolAt(fdt, own_symbols, label)) {
+      r.path = *path;
+    } else if (auto from = source != nullptr
+                               ? SymbolAt(source->data(), source_symbols_, label)
+                               : absl::nullopt) {
+      r.path = *from;
+      r.graft = true;
+    } else {
       std::string why;
       if (!base_.HasSymbols() && source == nullptr) {
         why = "; the base has no /__symbols__ (not built with dtc -@): pass "
@@ -165,43 +187,70 @@ absl::StatusOr<std::string> OverlayApplier::ResolveLabel(
           overlay.origin(), ": ", FragmentsUsing(uses), ": label '", label,
           "' is not defined in ", Describe(base_), why));
     }
-    const int target_node = fdt_path_offset(fdt, source_path->c_str());
-    if (target_node < 0) {
+    resolved.push_back(r);
+  }
+  // One walk of each tree finds every node.
+  std::vector<std::string> paths;
+  for (const Resolved& r : resolved) paths.push_back(r.path);
+  const std::vector<int> offsets = FindNodeOffsets(fdt, paths);
+  const std::vector<int> source_offsets =
+      source != nullptr ? FindNodeOffsets(source->data(), paths)
+                        : std::vector<int>(paths.size(), -1);
+  for (size_t i = 0; i < resolved.size(); ++i) {
+    Resolved& r = resolved[i];
+    const std::vector<FixupUse>& uses = fixups.at(r.label);
+    r.offset = offsets[i];
+    if (r.offset < 0) {
+      if (!r.graft) {
+        return absl::NotFoundError(absl::StrCat(
+            overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
+            "' points at ", r.path, ", which is not in ", Describe(base_)));
+      }
       return absl::NotFoundError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", label,
-          "' names ", *source_path, " in ", source->origin(),
+          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
+          "' names ", r.path, " in ", source->origin(),
           ", but that node is not in ", Describe(base_)));
     }
-    const int source_node = fdt_path_offset(source->data(), source_path->c_str());
+    if (!r.graft) continue;
+    const int source_node = source_offsets[i];
     const auto want = Compatible(source->data(), source_node);
-    const auto have = Compatible(fdt, target_node);
+    const auto have = Compatible(fdt, r.offset);
     if (want != have) {
       return absl::FailedPreconditionError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", label,
-          "' names ", *source_path, " with compatible ", CompatibleText(want),
+          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
+          "' names ", r.path, " with compatible ", CompatibleText(want),
           " in ", source->origin(), ", but that node in ", base_.origin(),
           " has compatible ", CompatibleText(have),
           "; the symbol source is not the same board"));
     }
-    preferred_phandle = fdt_get_phandle(source->data(), source_node);
-    path = source_path;
-    grafting = true;
+    r.preferred_phandle = fdt_get_phandle(source->data(), source_node);
   }
-  const bool had_phandle =
-      fdt_get_phandle(fdt, fdt_path_offset(fdt, path->c_str())) != 0;
-  ASSIGN_OR_RETURN(uint32_t phandle,
-                   editor_.EnsurePhandle(*path, preferred_phandle));
-  if (grafting) {
-    if (fdt_path_offset(editor_.data(), "/__symbols__") < 0) {
-      RETURN_IF_ERROR(editor_.AddNode("/", "__symbols__").status());
-      created_symbols_ = true;
-    }
-    RETURN_IF_ERROR(editor_.SetPropertyString("/__symbols__", label, *path));
-    grafted_.push_back(GraftedLabel{label, *path,
-                                    options_.symbol_source->origin(), phandle,
-                                    !had_phandle});
+  // libfdt resolves a label only to a node with a phandle.
+  std::vector<FdtEditor::PhandleRequest> requests;
+  std::vector<bool> had_phandle;
+  for (const Resolved& r : resolved) {
+    requests.push_back({r.path, r.preferred_phandle});
+    had_phandle.push_back(fdt_get_phandle(fdt, r.offset) != 0);
   }
-  return *path;
+  ASSIGN_OR_RETURN(std::vector<uint32_t> phandles,
+                   editor_.EnsurePhandles(requests));
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> symbols;
+  for (size_t i = 0; i < resolved.size(); ++i) {
+    const Resolved& r = resolved[i];
+    if (!r.graft) continue;
+    std::vector<uint8_t> value(r.path.begin(), r.path.end());
+    value.push_back(0);
+    symbols.emplace_back(r.label, std::move(value));
+    grafted_.push_back(GraftedLabel{r.label, r.path, source->origin(),
+                                    phandles[i], !had_phandle[i]});
+  }
+  if (symbols.empty()) return absl::OkStatus();
+  if (!editor_has_symbols_) {
+    RETURN_IF_ERROR(editor_.AddNode("/", "__symbols__").status());
+    created_symbols_ = true;
+    editor_has_symbols_ = true;
+  }
+  return editor_.SetProperties("/__symbols__", symbols);
 }
 
 absl::Status OverlayApplier::CheckFragments(
@@ -260,15 +309,16 @@ absl::Status OverlayApplier::Apply(const Fdt& overlay) {
   ASSIGN_OR_RETURN(Tree tree, ParseTree(overlay));
   ASSIGN_OR_RETURN(auto fixups, ParseFixups(overlay, tree));
   RETURN_IF_ERROR(CheckFragments(overlay, tree, fixups));
-  for (const auto& [label, uses] : fixups) {
-    RETURN_IF_ERROR(ResolveLabel(overlay, label, uses).status());
-  }
+  RETURN_IF_ERROR(ResolveLabels(overlay, fixups));
   RETURN_IF_ERROR(editor_.ApplyOverlay(overlay));
+  // The overlay's own labels, if any, now live in the tree's /__symbols__.
+  editor_has_symbols_ =
+      editor_has_symbols_ || fdt_path_offset(editor_.data(), "/__symbols__") >= 0;
   if (report_ != nullptr) report_->applied.push_back(overlay.origin());
   return absl::OkStatus();
 }
 
-absl::StatusOr<Fdt> OverlayApplier::Finish() {
+absl::Status OverlayApplier::Finish() {
   // Grafted symbols were scaffolding for libfdt; the result should describe
   // the same symbols as its base did.
   for (const GraftedLabel& g : grafted_) {
@@ -290,20 +340,29 @@ absl::StatusOr<Fdt> OverlayApplier::Finish() {
     report_->grafted.insert(report_->grafted.end(), grafted_.begin(),
                             grafted_.end());
   }
-  return std::move(editor_).Finish(base_.origin());
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+absl::Status ApplyOverlaysTo(FdtEditor& editor, const Fdt& base,
+                             const std::vector<Fdt>& overlays,
+                             const OverlayOptions& options,
+                             OverlayReport* report) {
+  OverlayApplier applier(editor, base, options, report);
+  for (const Fdt& overlay : overlays) {
+    RETURN_IF_ERROR(applier.Apply(overlay));
+  }
+  return applier.Finish();
+}
 
 absl::StatusOr<Fdt> ApplyOverlays(const Fdt& base,
                                   const std::vector<Fdt>& overlays,
                                   const OverlayOptions& options,
                                   OverlayReport* report) {
-  OverlayApplier applier(base, options, report);
-  for (const Fdt& overlay : overlays) {
-    RETURN_IF_ERROR(applier.Apply(overlay));
-  }
-  return applier.Finish();
+  FdtEditor editor(base);
+  RETURN_IF_ERROR(ApplyOverlaysTo(editor, base, overlays, options, report));
+  return std::move(editor).Finish(base.origin());
 }
 
 }  // namespace fdt_handoff

@@ -74,6 +74,20 @@ absl::StatusOr<Fdt> ApplyOverlays(const Fdt& base,
                                   const OverlayOptions& options,
                                   OverlayReport* report = nullptr);
 
+// ApplyOverlaysTo()
+//
+// ApplyOverlays() on an editor that holds `base` (or `base` with edits made
+// since), for callers that go on editing: Reconcile() applies the overlays
+// and runs its rules on one editor, so the tree is packed and validated
+// once. On error the editor is unchanged apart from phandles and grafted
+// symbols added for earlier overlays; callers must then discard it.
+//
+// Returns: as ApplyOverlays().
+absl::Status ApplyOverlaysTo(FdtEditor& editor, const Fdt& base,
+                             const std::vector<Fdt>& overlays,
+                             const OverlayOptions& options,
+                             OverlayReport* report = nullptr);
+
 }  // namespace fdt_handoff
 
 #endif  // FDT_OVERLAY_H_

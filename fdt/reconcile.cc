@@ -498,14 +498,15 @@ absl::StatusOr<Fdt> Reconcile(const Fdt& target,
       options.live->HasSymbols()) {
     overlay_options.symbol_source = options.live;
   }
-  ASSIGN_OR_RETURN(Fdt overlaid, ApplyOverlays(target, options.overlays,
-                                               overlay_options, &rep.overlays));
-  ASSIGN_OR_RETURN(Tree target_tree, ParseTree(overlaid));
+  // One editor for the overlays and the rules: one pack, one validation.
+  FdtEditor editor(target);
+  RETURN_IF_ERROR(ApplyOverlaysTo(editor, target, options.overlays,
+                                  overlay_options, &rep.overlays));
+  ASSIGN_OR_RETURN(Tree target_tree, ParseTree(editor.data(), target.origin()));
   absl::optional<Tree> live_tree;
   if (options.live != nullptr) {
     ASSIGN_OR_RETURN(live_tree, ParseTree(*options.live));
   }
-  FdtEditor editor(overlaid);
   for (const ReconcileRule& rule : kPolicy) {
     if (std::find(options.skip_rules.begin(), options.skip_rules.end(),
                   rule.name) != options.skip_rules.end()) {

@@ -332,8 +332,11 @@ TEST_F(ReconcileTest, ResultOverTwoMebibytesIsRefused) {
   auto out = Reconcile(target_, options_);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kResourceExhausted);
+  // Refused while growing or when packed, depending on where the slack ran
+  // out; either way the message names the limit.
   EXPECT_THAT(std::string(out.status().message()),
-              HasSubstr("2097152-byte arm64 limit"));
+              ::testing::AllOf(HasSubstr("2097152-byte"),
+                               HasSubstr("arm64 limit")));
 }
 
 TEST(ReconcilePolicy, ListsRulesInOrder) {

@@ -109,15 +109,19 @@ const Node* Tree::Find(absl::string_view path) const {
 }
 
 absl::StatusOr<Tree> ParseTree(const Fdt& fdt) {
+  return ParseTree(fdt.data(), fdt.origin());
+}
+
+absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin) {
   Tree tree;
-  const int n = fdt_num_mem_rsv(fdt.data());
+  const int n = fdt_num_mem_rsv(fdt);
   for (int i = 0; i < n; ++i) {
     uint64_t address = 0, size = 0;
-    const int err = fdt_get_mem_rsv(fdt.data(), i, &address, &size);
-    if (err != 0) return FdtError(err, absl::StrCat(fdt.origin(), ": /memreserve/"));
+    const int err = fdt_get_mem_rsv(fdt, i, &address, &size);
+    if (err != 0) return FdtError(err, absl::StrCat(origin, ": /memreserve/"));
     tree.memreserves.emplace_back(address, size);
   }
-  RETURN_IF_ERROR(ParseStructure(fdt.data(), fdt.origin(), &tree.root));
+  RETURN_IF_ERROR(ParseStructure(fdt, origin, &tree.root));
   tree.root.name.clear();
   return tree;
 }

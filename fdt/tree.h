@@ -50,6 +50,10 @@ struct Tree {
 //              passed fdt_check_full(); kept for blobs edited since).
 absl::StatusOr<Tree> ParseTree(const Fdt& fdt);
 
+// ParseTree() of a tree being edited (FdtEditor::data()); `origin` names it
+// in errors.
+absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin);
+
 // Big-endian cell helpers for property values.
 uint32_t ReadBe32(const uint8_t* p);
 uint64_t ReadCells(const uint8_t* p, int cells);  // cells is 1 or 2.
