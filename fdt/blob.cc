@@ -538,7 +538,17 @@ absl::StatusOr<Fdt> FdtEditor::Finish(std::string origin) && {
   const int err = fdt_pack(buf_.data());
   if (err != 0) return FdtError(err, absl::StrCat(origin_, ": packing"));
   buf_.resize(fdt_totalsize(buf_.data()));
-  return Fdt::FromBytes(std::move(buf_), std::move(origin));
+  if (buf_.size() > kMaxDtbSize) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%s: DTB is %u bytes, over the %u-byte (2 MiB) arm64 limit", origin,
+        buf_.size(), kMaxDtbSize));
+  }
+  const int header = fdt_check_header(buf_.data());
+  if (header != 0) {
+    return absl::DataLossError(absl::StrCat(
+        origin, ": libfdt produced an invalid tree: ", FdtErrorName(header)));
+  }
+  return Fdt(std::move(buf_), std::move(origin));
 }
 
 }  // namespace fdt_handoff

@@ -75,6 +75,7 @@ class Fdt {
   bool HasSymbols() const;
 
  private:
+  friend class FdtEditor;
   Fdt(std::vector<uint8_t> bytes, std::string origin)
       : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
 
@@ -234,11 +235,13 @@ class FdtEditor {
 
   // Finish()
   //
-  // Packs the tree (fdt_pack) and validates it into a new Fdt with `origin`.
+  // Packs the tree (fdt_pack) into a new Fdt with `origin`. The structure is
+  // not walked again: it came from a validated Fdt through libfdt's own
+  // writers (the fuzz target re-validates every result to keep that true).
   //
   // Returns:
   //   kResourceExhausted the packed tree exceeds kMaxDtbSize.
-  //   kDataLoss          libfdt produced an invalid tree (a bug).
+  //   kDataLoss          libfdt produced an invalid header (a bug).
   absl::StatusOr<Fdt> Finish(std::string origin) &&;
 
   const std::string& origin() const { return origin_; }

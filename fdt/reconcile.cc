@@ -279,6 +279,12 @@ absl::Status MacAddressRule(RuleContext& c) {
 
 // --- /chosen ------------------------------------------------------------------
 
+std::vector<uint8_t> Be64(uint64_t v) {
+  std::vector<uint8_t> out(8);
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  return out;
+}
+
 // The target tree (taken after the overlays, before the rules) answers
 // "is it there?" without a walk of the blob; only real edits touch libfdt.
 absl::Status EnsureChosen(RuleContext& c) {
@@ -338,9 +344,9 @@ absl::Status InitrdRule(RuleContext& c) {
   }
   // Both are 64-bit values: arm64 reads them with of_read_number() of the
   // property's own length, so 2 cells work whatever #address-cells says.
-  RETURN_IF_ERROR(
-      c.editor.SetPropertyU64("/chosen", "linux,initrd-start", *start));
-  RETURN_IF_ERROR(c.editor.SetPropertyU64("/chosen", "linux,initrd-end", *end));
+  RETURN_IF_ERROR(c.editor.SetProperties(
+      "/chosen", {{"linux,initrd-start", Be64(*start)},
+                  {"linux,initrd-end", Be64(*end)}}));
   c.Note(absl::StrCat("/chosen:linux,initrd-start/-end = ",
                       FormatRange(*start, *end - *start)));
   return absl::OkStatus();
@@ -369,8 +375,9 @@ absl::Status SeedsRule(RuleContext& c) {
   }
   std::vector<uint8_t> rng(kRngSeedSize);
   RETURN_IF_ERROR(source(absl::MakeSpan(rng)));
-  RETURN_IF_ERROR(c.editor.SetProperty("/chosen", "kaslr-seed", kaslr));
-  RETURN_IF_ERROR(c.editor.SetProperty("/chosen", "rng-seed", rng));
+  RETURN_IF_ERROR(c.editor.SetProperties(
+      "/chosen", {{"kaslr-seed", std::vector<uint8_t>(kaslr, kaslr + 8)},
+                  {"rng-seed", rng}}));
   c.Note("/chosen:kaslr-seed set (8 fresh random bytes)");
   c.Note(absl::StrCat("/chosen:rng-seed set (", kRngSeedSize,
                       " fresh random bytes)"));
