@@ -19,19 +19,40 @@
 
 namespace fdt_handoff {
 
-// Everything a rule may read or change. `target` is the tree after the
-// overlays, before any rule ran; edits go to `editor`.
+// Everything a rule may read or change. `target` and `live` are top-level
+// copies (TreeScope::kTopLevel: root, its children's properties,
+// /reserved-memory); rules that need deeper nodes ask for FullTarget() and
+// FullLive(), parsed on first use. `target` is the tree after the overlays,
+// before any rule ran; edits go to `editor`.
 struct RuleContext {
   FdtEditor& editor;
   const Tree& target;
   const Tree* live;  // Null without a live FDT.
+  const Fdt* live_fdt;
   std::string live_origin;
   const ReconcileOptions& options;
   std::vector<ReconcileChange>& changes;
   absl::string_view rule;
+  absl::optional<Tree>* full_target;
+  absl::optional<Tree>* full_live;
 
   void Note(std::string text) {
     changes.push_back(ReconcileChange{std::string(rule), std::move(text)});
+  }
+
+  // The whole target as the editor holds it now.
+  absl::StatusOr<const Tree*> FullTarget() {
+    if (!full_target->has_value()) {
+      ASSIGN_OR_RETURN(*full_target,
+                       ParseTree(editor.data(), editor.origin()));
+    }
+    return &**full_target;
+  }
+  absl::StatusOr<const Tree*> FullLive() {
+    if (!full_live->has_value()) {
+      ASSIGN_OR_RETURN(*full_live, ParseTree(*live_fdt));
+    }
+    return &**full_live;
   }
 };
 
@@ -236,24 +257,26 @@ absl::Status MacAddressRule(RuleContext& c) {
   if (aliases == nullptr) return absl::OkStatus();
   for (const Property& alias : aliases->properties) {
     if (!absl::StartsWith(alias.name, "ethernet")) continue;
-    const auto live_path = AliasPath(*c.live, alias.name);
+    ASSIGN_OR_RETURN(const Tree* live, c.FullLive());
+    const auto live_path = AliasPath(*live, alias.name);
     if (!live_path.has_value()) continue;
-    const Node* live_node = c.live->Find(*live_path);
+    const Node* live_node = live->Find(*live_path);
     std::vector<const Property*> macs;
     for (absl::string_view name : {"local-mac-address", "mac-address"}) {
       if (const Property* p = live_node->FindProperty(name)) macs.push_back(p);
     }
     if (macs.empty()) continue;
+    ASSIGN_OR_RETURN(const Tree* target, c.FullTarget());
     std::string target_path;
     std::string how;
-    if (auto p = AliasPath(c.target, alias.name)) {
+    if (auto p = AliasPath(*target, alias.name)) {
       target_path = *p;
       how = absl::StrCat("alias ", alias.name);
     } else {
       const Property* compatible = live_node->FindProperty("compatible");
       const Property* reg = live_node->FindProperty("reg");
       if (compatible != nullptr && reg != nullptr &&
-          FindByCompatibleAndReg(c.target.root, "/", *compatible, *reg,
+          FindByCompatibleAndReg(target->root, "/", *compatible, *reg,
                                  &target_path)) {
         how = "compatible + reg";
       }
@@ -509,11 +532,15 @@ absl::StatusOr<Fdt> Reconcile(const Fdt& target,
   FdtEditor editor(target);
   RETURN_IF_ERROR(ApplyOverlaysTo(editor, target, options.overlays,
                                   overlay_options, &rep.overlays));
-  ASSIGN_OR_RETURN(Tree target_tree, ParseTree(editor.data(), target.origin()));
+  ASSIGN_OR_RETURN(Tree target_tree, ParseTree(editor.data(), target.origin(),
+                                                TreeScope::kTopLevel));
   absl::optional<Tree> live_tree;
   if (options.live != nullptr) {
-    ASSIGN_OR_RETURN(live_tree, ParseTree(*options.live));
+    ASSIGN_OR_RETURN(live_tree, ParseTree(options.live->data(),
+                                          options.live->origin(),
+                                          TreeScope::kTopLevel));
   }
+  absl::optional<Tree> full_target, full_live;
   for (const ReconcileRule& rule : kPolicy) {
     if (std::find(options.skip_rules.begin(), options.skip_rules.end(),
                   rule.name) != options.skip_rules.end()) {
@@ -522,10 +549,13 @@ absl::StatusOr<Fdt> Reconcile(const Fdt& target,
     RuleContext context{editor,
                         target_tree,
                         live_tree.has_value() ? &*live_tree : nullptr,
+                        options.live,
                         options.live != nullptr ? options.live->origin() : "",
                         options,
                         rep.changes,
-                        rule.name};
+                        rule.name,
+                        &full_target,
+                        &full_live};
     RETURN_IF_ERROR(rule.apply(context));
   }
   return std::move(editor).Finish(target.origin());

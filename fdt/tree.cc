@@ -18,13 +18,30 @@ namespace {
 // with fdt_for_each_subnode() revisits every node once per ancestor, which
 // made this the most expensive step of a dump.)
 absl::Status ParseStructure(const void* fdt, const std::string& origin,
-                            Node* root) {
+                            TreeScope scope, Node* root) {
   std::vector<Node*> stack;
   int offset = 0;
+  int skipping = 0;  // Depth inside a left-out subtree (kTopLevel).
   for (;;) {
     int next = 0;
     const uint32_t tag = fdt_next_tag(fdt, offset, &next);
     if (next < 0) return FdtError(next, absl::StrCat(origin, ": structure"));
+    if (skipping > 0) {
+      if (tag == FDT_BEGIN_NODE) ++skipping;
+      if (tag == FDT_END_NODE) --skipping;
+      if (tag == FDT_END) {
+        return FdtError(-FDT_ERR_BADSTRUCTURE,
+                        absl::StrCat(origin, ": END inside a node"));
+      }
+      offset = next;
+      continue;
+    }
+    if (tag == FDT_BEGIN_NODE && scope == TreeScope::kTopLevel &&
+        stack.size() == 2 && stack.back()->name != "reserved-memory") {
+      skipping = 1;
+      offset = next;
+      continue;
+    }
     switch (tag) {
       case FDT_BEGIN_NODE: {
         int len = 0;
@@ -109,10 +126,11 @@ const Node* Tree::Find(absl::string_view path) const {
 }
 
 absl::StatusOr<Tree> ParseTree(const Fdt& fdt) {
-  return ParseTree(fdt.data(), fdt.origin());
+  return ParseTree(fdt.data(), fdt.origin(), TreeScope::kFull);
 }
 
-absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin) {
+absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin,
+                               TreeScope scope) {
   Tree tree;
   const int n = fdt_num_mem_rsv(fdt);
   for (int i = 0; i < n; ++i) {
@@ -121,7 +139,7 @@ absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin) {
     if (err != 0) return FdtError(err, absl::StrCat(origin, ": /memreserve/"));
     tree.memreserves.emplace_back(address, size);
   }
-  RETURN_IF_ERROR(ParseStructure(fdt, origin, &tree.root));
+  RETURN_IF_ERROR(ParseStructure(fdt, origin, scope, &tree.root));
   tree.root.name.clear();
   return tree;
 }

@@ -50,9 +50,19 @@ struct Tree {
 //              passed fdt_check_full(); kept for blobs edited since).
 absl::StatusOr<Tree> ParseTree(const Fdt& fdt);
 
+// How much of a tree ParseTree() copies.
+enum class TreeScope {
+  kFull,
+  // The root, its children with their own properties, and all of
+  // /reserved-memory; deeper nodes are left out. What the reconcile rules
+  // read, at a fraction of the copying.
+  kTopLevel,
+};
+
 // ParseTree() of a tree being edited (FdtEditor::data()); `origin` names it
 // in errors.
-absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin);
+absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin,
+                               TreeScope scope = TreeScope::kFull);
 
 // Big-endian cell helpers for property values.
 uint32_t ReadBe32(const uint8_t* p);
