@@ -59,7 +59,20 @@ absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path,
           absl::StrCat(path, ": ", st.st_size, " bytes is larger than the ",
                        max_size, "-byte limit"));
     }
-    bytes.reserve(static_cast<size_t>(st.st_size));
+    // Read straight into the result: kernels are tens of MiB, and a bounce
+    // buffer doubled the copying on the board.
+    bytes.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = read(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "read error", path);
+      }
+      if (n == 0) break;  // Shrank while we read it.
+      done += static_cast<size_t>(n);
+    }
+    bytes.resize(done);
   }
   uint8_t chunk[65536];
   for (;;) {

@@ -505,6 +505,22 @@ absl::StatusOr<Arm64Image> ParseKernel(absl::Span<const uint8_t> file,
                         max_image_size);
 }
 
+absl::StatusOr<Arm64Image> ParseKernel(std::vector<uint8_t>&& file,
+                                       absl::string_view origin,
+                                       uint32_t running_page_size,
+                                       size_t max_image_size) {
+  // A raw Image (Debian's vmlinuz) is the common case and tens of MiB: take
+  // the bytes over instead of copying them.
+  if (IsImage(file) && file.size() <= max_image_size &&
+      (running_page_size == 0 || running_page_size == 4096 ||
+       running_page_size == 16384 || running_page_size == 65536)) {
+    return CheckImage(std::move(file), origin, "Image", running_page_size,
+                      max_image_size);
+  }
+  return ParseKernel(absl::Span<const uint8_t>(file), origin,
+                     running_page_size, max_image_size);
+}
+
 absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     absl::Span<const uint8_t> file, absl::string_view origin) {
   if (!IsUbootLegacy(file)) {

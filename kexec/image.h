@@ -169,6 +169,13 @@ absl::StatusOr<Arm64Image> ParseKernel(
 //   kInvalidArgument   the U-Boot image is not a ramdisk (e.g. a uImage
 //                      kernel passed as the initrd).
 //   kUnimplemented     a U-Boot multi-file image.
+// ParseKernel() for a file read into memory: the same result and codes,
+// but a raw Image's bytes are moved into Arm64Image::image, not copied.
+absl::StatusOr<Arm64Image> ParseKernel(
+    std::vector<uint8_t>&& file, absl::string_view origin,
+    uint32_t running_page_size,
+    size_t max_image_size = kDefaultMaxKernelImageSize);
+
 absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     absl::Span<const uint8_t> file, absl::string_view origin);
 

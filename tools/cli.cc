@@ -648,7 +648,7 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   if (!s.ok()) return Fail(err, s);
   auto kernel_file = ReadFile(kernel_path, uint64_t{512} << 20);
   if (!kernel_file.ok()) return Fail(err, kernel_file.status());
-  auto kernel = ParseKernel(*kernel_file, kernel_path,
+  auto kernel = ParseKernel(*std::move(kernel_file), kernel_path,
                             static_cast<uint32_t>(page_size));
   if (!kernel.ok()) return Fail(err, kernel.status());
   std::vector<uint8_t> initrd;
