@@ -225,15 +225,28 @@ absl::Status OverlayApplier::ResolveLabels(
     }
     r.preferred_phandle = fdt_get_phandle(source->data(), source_node);
   }
-  // libfdt resolves a label only to a node with a phandle.
+  // libfdt resolves a label only to a node with a phandle. Nodes of a -@
+  // build have theirs already: only the others cost a walk.
   std::vector<FdtEditor::PhandleRequest> requests;
+  std::vector<size_t> requested;
   std::vector<bool> had_phandle;
-  for (const Resolved& r : resolved) {
-    requests.push_back({r.path, r.preferred_phandle});
-    had_phandle.push_back(fdt_get_phandle(fdt, r.offset) != 0);
+  std::vector<uint32_t> phandles;
+  for (size_t i = 0; i < resolved.size(); ++i) {
+    const uint32_t existing = fdt_get_phandle(fdt, resolved[i].offset);
+    had_phandle.push_back(existing != 0);
+    phandles.push_back(existing);
+    if (existing == 0) {
+      requests.push_back({resolved[i].path, resolved[i].preferred_phandle});
+      requested.push_back(i);
+    }
   }
-  ASSIGN_OR_RETURN(std::vector<uint32_t> phandles,
-                   editor_.EnsurePhandles(requests));
+  if (!requests.empty()) {
+    ASSIGN_OR_RETURN(std::vector<uint32_t> added,
+                     editor_.EnsurePhandles(requests));
+    for (size_t k = 0; k < requested.size(); ++k) {
+      phandles[requested[k]] = added[k];
+    }
+  }
   std::vector<std::pair<std::string, std::vector<uint8_t>>> symbols;
   for (size_t i = 0; i < resolved.size(); ++i) {
     const Resolved& r = resolved[i];
