@@ -49,21 +49,8 @@ done
 
 # ---------------------------------------------------------------------------
 # Mirror URIs from the system's deb822 sources (main archive + security).
-read_mirrors() {
-  [[ -r $SOURCES_FILE ]] || die "cannot read $SOURCES_FILE"
-  awk '
-    function flush() { if (uri != "") { print (sec ? "SEC " : "MAIN ") uri }; uri=""; sec=0 }
-    /^[[:space:]]*$/ { flush(); next }
-    /^[[:space:]]*#/ { next }
-    /^URIs:/   { uri=$2 }
-    /^Suites:/ { for (i=2;i<=NF;i++) if ($i ~ /-security$/) sec=1 }
-    END { flush() }' "$SOURCES_FILE"
-}
-MIRROR_MAIN=$(read_mirrors | awk '$1=="MAIN"{print $2; exit}')
-MIRROR_SEC=$(read_mirrors | awk '$1=="SEC"{print $2; exit}')
-[[ -n $MIRROR_MAIN ]] || die "no main archive URIs: line in $SOURCES_FILE"
-[[ -n $MIRROR_SEC ]] || MIRROR_SEC="${MIRROR_MAIN%/debian}/debian-security"
-MIRROR_MAIN=${MIRROR_MAIN%/}; MIRROR_SEC=${MIRROR_SEC%/}
+# shellcheck source=tools/debian_mirrors.sh
+. "$HERE/../tools/debian_mirrors.sh"
 
 # ---------------------------------------------------------------------------
 # Private apt configuration per line.
