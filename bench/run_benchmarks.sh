@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Runs //bench:fdt_benchmark (-c opt) and prints ours/raw ratios, then times
-# `fdt-handoff regress` over the whole corpus.
+# Runs //bench:fdt_benchmark (-c opt) and prints ours/raw ratios, then
+# //bench:kexec_benchmark on a real arm64 kernel with a table of its medians,
+# then times `fdt-handoff regress` over the whole corpus.
 #
-# Usage: bench/run_benchmarks.sh [extra --benchmark_* flags]
+# Usage: bench/run_benchmarks.sh [extra --benchmark_* flags, for both]
 #
 # Ratios are ours/raw of the medians of one run (5 repetitions), by CPU time
 # (what the code costs; not inflated by other load on the machine) and by
 # wall time. The goal is a CPU ratio of at most 1.5.
-# Environment: FDT_BENCH_REPETITIONS (5), FDT_BENCH_REGRESS_RUNS (10).
+#
+# The kernel for kexec_benchmark: FDT_HANDOFF_REAL_KERNEL if set, else the
+# newest vmlinuz-*-arm64 in the cache of testdata/kernel/fetch_real_kernel.sh
+# (FDT_HANDOFF_KERNEL_CACHE, /var/tmp/fdt-handoff-kernels), which is run
+# first when the cache has none (it needs root and network, and rewrites
+# testdata/kernel/debian-*.Image.head). If that fails, the benchmark uses a
+# synthetic 32 MiB Image and says so.
+# Environment: FDT_BENCH_REPETITIONS (5), FDT_BENCH_REGRESS_RUNS (10),
+# FDT_HANDOFF_REAL_KERNEL, FDT_HANDOFF_KERNEL_CACHE.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,6 +85,77 @@ for s in subjects:
           f"{rc:>7.2f}{us(ours, 'real_time'):>12.1f}{us(raw, 'real_time'):>12.1f}"
           f"{rw:>7.2f}")
 print(f"worst CPU ratio {worst:.2f} (goal <= 1.5)")
+PY
+
+# --- kexec_benchmark on a real kernel ----------------------------------------
+
+newest_cached_kernel() {
+  local cache="${FDT_HANDOFF_KERNEL_CACHE:-/var/tmp/fdt-handoff-kernels}"
+  ls -t "${cache}"/boot/vmlinuz-*-arm64 2>/dev/null | head -n1 || true
+}
+
+echo
+kernel="${FDT_HANDOFF_REAL_KERNEL:-}"
+if [[ -z "${kernel}" ]]; then
+  kernel="$(newest_cached_kernel)"
+  if [[ -z "${kernel}" ]]; then
+    echo "== fetching Debian's arm64 kernel (testdata/kernel/fetch_real_kernel.sh) =="
+    if testdata/kernel/fetch_real_kernel.sh >"${scratch}/fetch.log" 2>&1; then
+      kernel="$(newest_cached_kernel)"
+    else
+      sed 's/^/  | /' "${scratch}/fetch.log" | tail -n 5
+    fi
+  fi
+fi
+if [[ -n "${kernel}" && ! -r "${kernel}" ]]; then
+  echo "run_benchmarks.sh: ${kernel} is not readable" >&2
+  kernel=""
+fi
+if [[ -z "${kernel}" ]]; then
+  echo "NOTE: no real kernel; kexec_benchmark falls back to a SYNTHETIC 32 MiB Image"
+fi
+
+build //bench:kexec_benchmark
+echo "== bench/kexec_benchmark (${reps} repetitions, medians; kernel: ${kernel:-synthetic}) =="
+(cd "${bin}/bench/kexec_benchmark.runfiles/fdt_handoff" &&
+  FDT_HANDOFF_REAL_KERNEL="${kernel}" "${bin}/bench/kexec_benchmark" \
+    --benchmark_repetitions="${reps}" \
+    --benchmark_report_aggregates_only=true \
+    --benchmark_out="${scratch}/kexec.json" \
+    --benchmark_out_format=json "$@")
+
+echo
+echo "== kexec_benchmark medians =="
+python3 - "${scratch}/kexec.json" <<'PY'
+import json, sys
+
+runs = json.load(open(sys.argv[1]))["benchmarks"]
+median = {b["run_name"]: b for b in runs if b.get("aggregate_name") == "median"}
+to_us = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+def us(b, key):
+    return b[key] * to_us[b["time_unit"]]
+def show(v):
+    return f"{v / 1e3:.2f} ms" if v >= 1e3 else f"{v:.2f} us"
+print(f"{'benchmark':<32}{'cpu':>12}{'wall':>12}{'MiB/s':>9}")
+for name, b in median.items():
+    rate = b.get("bytes_per_second")
+    rate = f"{rate / 2**20:.0f}" if rate else "-"
+    short = name.split("/iterations:")[0]
+    print(f"{short:<32}{show(us(b, 'cpu_time')):>12}{show(us(b, 'real_time')):>12}"
+          f"{rate:>9}")
+moved = next((b for n, b in median.items() if "RawImageMoved" in n), None)
+base = next((b for n, b in median.items() if "PauseResumeOverhead" in n), None)
+if moved and base:
+    print(f"RawImageMoved minus PauseResumeOverhead: "
+          f"{us(moved, 'cpu_time') - us(base, 'cpu_time'):.2f} us cpu, "
+          f"{us(moved, 'real_time') - us(base, 'real_time'):.2f} us wall")
+labels = {b.get("label", "") for b in median.values()} - {""}
+kernels = sorted({l.split(";")[0] for l in labels})
+print("kernel: " + (", ".join(kernels) or "(no label)"))
+if any(k.startswith("SYNTHETIC") for k in kernels):
+    print("WARNING: SYNTHETIC Image: the compressed figures are not representative")
+MB = "MiB/s: MiB of the (decompressed) Image per CPU second (SetBytesProcessed)"
+print(MB)
 PY
 
 # --- fdt-handoff regress over the corpus --------------------------------------
