@@ -11,7 +11,9 @@ tools/setup.sh --e2e
 tools/make_sysroot.sh
 
 # A separate output base keeps the host build's cache (bazel-bin) intact.
-base=/var/tmp/fdt-handoff-aarch64-base
+# shellcheck source=tools/output_base.sh
+. tools/output_base.sh
+base="${FDT_HANDOFF_AARCH64_BASE:-$(output_base_for aarch64)}"
 cross=(bazel --output_base="$base")
 "${cross[@]}" build --config=aarch64 --symlink_prefix=/ //tools:fdt-handoff
 bin="$("${cross[@]}" info --config=aarch64 bazel-bin 2>/dev/null)/tools/fdt-handoff"

@@ -15,7 +15,7 @@
 # "manual" tests are skipped, as `bazel test //...` skips them).
 #
 # Bazel runs in its own output base (FDT_HANDOFF_AARCH64_BASE, default
-# /var/tmp/fdt-handoff-aarch64-base) and makes no bazel-* symlinks, so the
+# /var/tmp/fdt-handoff-aarch64-<hash of the checkout>) and makes no bazel-* symlinks, so the
 # host build's cache and bazel-bin stay as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +23,9 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 sysroot="$(tools/make_sysroot.sh)"
 
-base="${FDT_HANDOFF_AARCH64_BASE:-/var/tmp/fdt-handoff-aarch64-base}"
+# shellcheck source=tools/output_base.sh
+. tools/output_base.sh
+base="${FDT_HANDOFF_AARCH64_BASE:-$(output_base_for aarch64)}"
 bazel=(bazel --output_base="$base")
 # Bazel tracks no file of the sysroot: key every action on its stamp so a
 # rebuilt sysroot (a Debian update) rebuilds everything.

@@ -11,7 +11,7 @@
 # normal output base.
 #
 # Environment:
-#   FDT_FUZZ_OUTPUT_BASE  Bazel output base (/var/tmp/fdt-handoff-fuzz-base)
+#   FDT_FUZZ_OUTPUT_BASE  Bazel output base (/var/tmp/fdt-handoff-fuzz-<hash>)
 #   FDT_FUZZ_ARTIFACTS    where crash/leak/timeout inputs are written
 #                         (/var/tmp/fdt-handoff-fuzz-artifacts)
 #   FDT_FUZZ_KEEP_SERVER  1 leaves the fuzz Bazel server running afterwards
@@ -34,7 +34,9 @@ if ! [[ "${seconds}" =~ ^[0-9]+$ ]] || [[ "${seconds}" -eq 0 ]]; then
   exit 2
 fi
 
-output_base="${FDT_FUZZ_OUTPUT_BASE:-/var/tmp/fdt-handoff-fuzz-base}"
+# shellcheck source=tools/output_base.sh
+. tools/output_base.sh
+output_base="${FDT_FUZZ_OUTPUT_BASE:-$(output_base_for fuzz)}"
 artifacts="${FDT_FUZZ_ARTIFACTS:-/var/tmp/fdt-handoff-fuzz-artifacts}"
 
 # clang and its libFuzzer/sanitizer runtimes (Debian: libclang-rt-14-dev).
