@@ -7,7 +7,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "absl/types/optional.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -194,36 +198,61 @@ class LineChecker {
   const std::string& live_origin_;
 };
 
-void RunLine(const RegressOptions& options, const Tree& live,
-             LineResult* result) {
-  const BoardProfile& profile = *options.profile;
-  const std::string path =
-      absl::StrCat(options.corpus_dir, "/", result->version, "/", profile.dtb_name);
-  result->dtb = profile.dtb_name;
-  if (!IsFile(path)) {
-    if (CompareVersions(result->version, profile.since) < 0) {
-      result->outcome = LineResult::Outcome::kNotApplicable;
-      result->messages.push_back(absl::StrCat(profile.dtb_name,
-                                              " is not in this line (", profile.name,
-                                              " is upstream since ", profile.since,
-                                              ")"));
-    } else {
-      result->outcome = LineResult::Outcome::kFail;
-      result->messages.push_back(absl::StrCat(path, " is missing"));
-    }
-    return;
+// The leading "N.N.N" of a kernel release ("7.2.13+deb14-arm64" -> 7.2.13).
+std::string NumericVersion(absl::string_view release) {
+  size_t n = 0;
+  while (n < release.size() &&
+         (absl::ascii_isdigit(release[n]) || release[n] == '.')) {
+    ++n;
   }
+  return std::string(absl::StripSuffix(release.substr(0, n), "."));
+}
+
+// The -@ build to take labels from: `dtb_name` in the newest folder of
+// `symbols_dir` that is not newer than `version`. Empty when there is none;
+// `note` says which one was taken, or why there is none.
+std::string FindSymbolBuild(const std::string& symbols_dir,
+                            const std::string& version,
+                            const std::string& dtb_name, std::string* note) {
+  auto lines = ListLines(symbols_dir);
+  if (lines.ok()) {
+    for (auto it = lines->rbegin(); it != lines->rend(); ++it) {
+      if (CompareVersions(*it, version) > 0) continue;
+      const std::string path = absl::StrCat(symbols_dir, "/", *it, "/", dtb_name);
+      if (!IsFile(path)) continue;
+      *note = *it == version
+                  ? absl::StrCat("labels from the -@ build ", path)
+                  : absl::StrCat("no -@ build for ", version,
+                                 ": labels grafted from the nearest older "
+                                 "line's, ", path);
+      return path;
+    }
+  }
+  *note = absl::StrCat("no -@ build of ", dtb_name, " for ", version,
+                       " or an older line in ", symbols_dir);
+  return "";
+}
+
+// What one verdict checks: `dtb_path` on kernel `result->version`, with the
+// profile of `run` (null: the fixups alone).
+void RunBoard(const RegressOptions& options, const Tree& live,
+              const std::string& dtb_path, const ProfileRun* run,
+              LineResult* result) {
   auto fail = [&](const absl::Status& s) {
     result->outcome = LineResult::Outcome::kFail;
     result->messages.push_back(std::string(s.message()));
   };
-  auto target = Fdt::FromFile(path);
+  auto target = Fdt::FromFile(dtb_path);
   if (!target.ok()) return fail(target.status());
   absl::optional<Fdt> symbols;
-  if (!options.symbols_dir.empty()) {
-    const std::string spath = absl::StrCat(options.symbols_dir, "/",
-                                           result->version, "/", profile.dtb_name);
-    if (IsFile(spath)) {
+  const bool needs_labels =
+      run != nullptr && !run->overlays.empty() && !target->HasSymbols();
+  if (needs_labels && !options.symbols_dir.empty()) {
+    std::string note;
+    const std::string spath = FindSymbolBuild(
+        options.symbols_dir, result->version, result->dtb, &note);
+    result->notes.push_back(std::move(note));
+    if (!spath.empty()) {
       auto s = Fdt::FromFile(spath);
       if (!s.ok()) return fail(s.status());
       symbols = *std::move(s);
@@ -231,7 +260,7 @@ void RunLine(const RegressOptions& options, const Tree& live,
   }
   ReconcileOptions ro;
   ro.live = options.live;
-  ro.overlays = options.overlays;
+  if (run != nullptr) ro.overlays = run->overlays;
   ro.symbols_from = symbols.has_value() ? &*symbols : nullptr;
   ro.append = "console=ttyS0,115200 root=/dev/md127 rootwait";
   ro.seed_source = CountingSeeds;
@@ -243,15 +272,148 @@ void RunLine(const RegressOptions& options, const Tree& live,
   if (!target_tree.ok()) return fail(target_tree.status());
   LineChecker checker(result, *out_tree, *target_tree, live,
                       options.live->origin());
-  for (const Expectation& e : profile.expectations) checker.Expect(e);
+  if (run != nullptr) {
+    for (const Expectation& e : run->profile.expectations) checker.Expect(e);
+  }
   checker.Fixups();
+}
+
+// The verdict for a board the kernel does not have.
+void MissingBoard(const BoardProfile& profile, const std::string& where,
+                  LineResult* result) {
+  if (CompareVersions(result->version, profile.since) < 0) {
+    result->outcome = LineResult::Outcome::kNotApplicable;
+    result->messages.push_back(
+        absl::StrCat(profile.dtb_name, " is not in this kernel (", profile.name,
+                     " is upstream since ", profile.since, ")"));
+  } else {
+    result->outcome = LineResult::Outcome::kFail;
+    result->messages.push_back(absl::StrCat(where, " is missing"));
+  }
+}
+
+LineResult ProfileResult(const std::string& version, const ProfileRun& run) {
+  LineResult result;
+  result.version = version;
+  result.dtb = run.profile.dtb_name;
+  result.board = run.profile.name;
+  return result;
+}
+
+absl::Status CheckOptions(const RegressOptions& options) {
+  if (options.live == nullptr) {
+    return absl::InvalidArgumentError("regress needs a live FDT");
+  }
+  return absl::OkStatus();
+}
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      absl::StrAppend(&out, "\\", std::string(1, c));
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppend(&out, absl::StrFormat("\\u%04x", static_cast<int>(c)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonStrings(const std::vector<std::string>& v) {
+  std::vector<std::string> quoted;
+  for (const std::string& s : v) quoted.push_back(JsonString(s));
+  return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+}
+
+const char* Verdict(LineResult::Outcome o) {
+  switch (o) {
+    case LineResult::Outcome::kPass: return "pass";
+    case LineResult::Outcome::kFail: return "fail";
+    case LineResult::Outcome::kNotApplicable: return "n/a";
+  }
+  return "?";
+}
+
+std::string Basename(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string Dirname(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// The file an overlay name of `profile` resolves to; `used` marks the
+// --overlay files taken.
+absl::StatusOr<std::string> ResolveOverlay(
+    const BoardProfile& profile, const std::string& name,
+    const std::vector<std::string>& overlay_files, std::vector<bool>* used) {
+  for (size_t i = 0; i < overlay_files.size(); ++i) {
+    if (Basename(overlay_files[i]) != name) continue;
+    (*used)[i] = true;
+    return overlay_files[i];
+  }
+  if (!absl::StartsWith(profile.source, "builtin:")) {
+    const std::string beside = absl::StrCat(Dirname(profile.source), "/", name);
+    if (IsFile(beside)) return beside;
+  }
+  return absl::NotFoundError(absl::StrCat(
+      profile.source, ": overlay ", name, " is not among the --overlay files",
+      absl::StartsWith(profile.source, "builtin:") ? "" : " nor beside the profile",
+      "; give it with --overlay PATH/", name));
+}
+
+absl::StatusOr<ProfileRun> LoadProfileRun(
+    BoardProfile profile, const std::vector<std::string>& overlay_files,
+    std::vector<bool>* used) {
+  ProfileRun run;
+  for (const std::string& name : profile.overlays) {
+    ASSIGN_OR_RETURN(std::string path,
+                     ResolveOverlay(profile, name, overlay_files, used));
+    ASSIGN_OR_RETURN(Fdt overlay, Fdt::FromFile(path));
+    run.overlays.push_back(std::move(overlay));
+  }
+  run.profile = std::move(profile);
+  return run;
 }
 
 }  // namespace
 
+absl::StatusOr<std::vector<ProfileRun>> LoadProfileRuns(
+    const std::vector<std::string>& profile_files,
+    const std::vector<std::string>& overlay_files) {
+  std::vector<BoardProfile> profiles;
+  if (profile_files.empty()) {
+    ASSIGN_OR_RETURN(profiles, BuiltinProfiles());
+  }
+  for (const std::string& file : profile_files) {
+    ASSIGN_OR_RETURN(BoardProfile p, LoadBoardProfile(file));
+    profiles.push_back(std::move(p));
+  }
+  std::vector<bool> used(overlay_files.size(), false);
+  std::vector<ProfileRun> runs;
+  std::vector<std::string> named;
+  for (BoardProfile& p : profiles) {
+    named.insert(named.end(), p.overlays.begin(), p.overlays.end());
+    ASSIGN_OR_RETURN(ProfileRun run,
+                     LoadProfileRun(std::move(p), overlay_files, &used));
+    runs.push_back(std::move(run));
+  }
+  for (size_t i = 0; i < overlay_files.size(); ++i) {
+    if (used[i]) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        overlay_files[i], ": no profile names this overlay (they name: ",
+        absl::StrJoin(named, ", "), ")"));
+  }
+  return runs;
+}
+
 int CompareVersions(const std::string& a, const std::string& b) {
-  std::vector<std::string> pa = absl::StrSplit(a, '.');
-  std::vector<std::string> pb = absl::StrSplit(b, '.');
+  std::vector<std::string> pa = absl::StrSplit(NumericVersion(a), '.');
+  std::vector<std::string> pb = absl::StrSplit(NumericVersion(b), '.');
   for (size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
     int x = 0, y = 0;
     if (i < pa.size() && !absl::SimpleAtoi(pa[i], &x)) x = 0;
@@ -261,60 +423,91 @@ int CompareVersions(const std::string& a, const std::string& b) {
   return 0;
 }
 
-const BoardProfile& OrangePiZero2WProfile() {
-  static const BoardProfile* const kProfile = [] {
-    const char* const why = "expansion-board USB overlay";
-    auto* p = new BoardProfile;
-    p->name = "Orange Pi Zero 2W";
-    p->dtb_name = "sun50i-h618-orangepi-zero2w.dtb";
-    p->since = "6.8";
-    using K = Expectation::Kind;
-    for (const char* usb : {"/soc/usb@5310000", "/soc/usb@5310400",
-                            "/soc/usb@5311000", "/soc/usb@5311400"}) {
-      p->expectations.push_back({K::kString, usb, "status", "okay", why});
-    }
-    for (const char* supply : {"usb1_vbus-supply", "usb2_vbus-supply",
-                               "usb3_vbus-supply"}) {
-      p->expectations.push_back(
-          {K::kPhandleOf, "/soc/phy@5100400", supply, "/vcc5v", why});
-    }
-    return p;
-  }();
-  return *kProfile;
-}
-
 absl::StatusOr<std::vector<LineResult>> RunRegression(
     const RegressOptions& options) {
-  if (options.live == nullptr || options.profile == nullptr) {
-    return absl::InvalidArgumentError("regress needs a live FDT and a profile");
+  RETURN_IF_ERROR(CheckOptions(options));
+  if (options.profiles.empty()) {
+    return absl::InvalidArgumentError("regress needs at least one profile");
   }
   ASSIGN_OR_RETURN(std::vector<std::string> lines,
                    ListLines(options.corpus_dir));
   ASSIGN_OR_RETURN(Tree live, ParseTree(*options.live));
   std::vector<LineResult> results;
   for (const std::string& line : lines) {
+    for (const ProfileRun& run : options.profiles) {
+      LineResult result = ProfileResult(line, run);
+      const std::string path = absl::StrCat(options.corpus_dir, "/", line, "/",
+                                            run.profile.dtb_name);
+      if (IsFile(path)) {
+        RunBoard(options, live, path, &run, &result);
+      } else {
+        MissingBoard(run.profile, path, &result);
+      }
+      results.push_back(std::move(result));
+    }
+  }
+  return results;
+}
+
+absl::StatusOr<std::vector<LineResult>> RunKernelRegression(
+    const KernelDtbs& kernel, const RegressOptions& options) {
+  RETURN_IF_ERROR(CheckOptions(options));
+  if (kernel.dtb_paths.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kernel.origin, ": no DTBs to check"));
+  }
+  ASSIGN_OR_RETURN(Tree live, ParseTree(*options.live));
+  std::vector<LineResult> results;
+  std::vector<bool> seen(options.profiles.size(), false);
+  for (const std::string& path : kernel.dtb_paths) {
     LineResult result;
-    result.version = line;
-    RunLine(options, live, &result);
+    result.version = kernel.release;
+    result.dtb = Basename(path);
+    const ProfileRun* run = nullptr;
+    for (size_t i = 0; i < options.profiles.size(); ++i) {
+      if (options.profiles[i].profile.dtb_name != result.dtb) continue;
+      run = &options.profiles[i];
+      seen[i] = true;
+      result.board = run->profile.name;
+    }
+    RunBoard(options, live, path, run, &result);
+    results.push_back(std::move(result));
+  }
+  for (size_t i = 0; i < options.profiles.size(); ++i) {
+    if (seen[i]) continue;
+    LineResult result = ProfileResult(kernel.release, options.profiles[i]);
+    MissingBoard(options.profiles[i].profile,
+                 absl::StrCat(result.dtb, " in ", kernel.origin), &result);
     results.push_back(std::move(result));
   }
   return results;
+}
+
+bool RegressFailed(const std::vector<LineResult>& results) {
+  for (const LineResult& r : results) {
+    if (r.outcome == LineResult::Outcome::kFail) return true;
+  }
+  return false;
 }
 
 std::string FormatRegression(const std::vector<LineResult>& results) {
   std::string out;
   int passed = 0, failed = 0, na = 0;
   for (const LineResult& r : results) {
+    const std::string what =
+        r.board.empty() ? absl::StrFormat("%d checks, no profile: fixups only",
+                                          r.checks)
+                        : absl::StrFormat("%d checks", r.checks);
     switch (r.outcome) {
       case LineResult::Outcome::kPass:
         ++passed;
-        absl::StrAppend(&out, absl::StrFormat("PASS %-6s %s (%d checks)\n",
-                                              r.version, r.dtb, r.checks));
+        absl::StrAppend(&out, absl::StrFormat("PASS %-6s %s (%s)\n", r.version,
+                                              r.dtb, what));
         break;
       case LineResult::Outcome::kFail:
         ++failed;
-        absl::StrAppend(&out, absl::StrFormat("FAIL %-6s %s (%d checks)\n",
-                                              r.version, r.dtb, r.checks));
+        absl::StrAppend(&out, absl::StrFormat("FAIL %-6s %s (%s)\n", r.version,
+                                              r.dtb, what));
         break;
       case LineResult::Outcome::kNotApplicable:
         ++na;
@@ -322,15 +515,35 @@ std::string FormatRegression(const std::vector<LineResult>& results) {
                                               r.dtb));
         break;
     }
+    for (const std::string& m : r.notes) {
+      absl::StrAppend(&out, "     ", r.version, ": note: ", m, "\n");
+    }
     for (const std::string& m : r.messages) {
       absl::StrAppend(&out, "     ", r.version, ": ", m, "\n");
     }
   }
   absl::StrAppend(&out, absl::StrFormat(
-                            "kernel lines: %d passed, %d failed, %d not "
+                            "verdicts: %d passed, %d failed, %d not "
                             "applicable\n",
                             passed, failed, na));
   return out;
+}
+
+std::string FormatRegressionJson(const std::vector<LineResult>& results) {
+  std::vector<std::string> items;
+  int counts[3] = {0, 0, 0};
+  for (const LineResult& r : results) {
+    ++counts[static_cast<int>(r.outcome)];
+    items.push_back(absl::StrCat(
+        "    {\"kernel\": ", JsonString(r.version), ", \"dtb\": ",
+        JsonString(r.dtb), ", \"board\": ", JsonString(r.board),
+        ", \"verdict\": ", JsonString(Verdict(r.outcome)), ", \"checks\": ",
+        r.checks, ", \"notes\": ", JsonStrings(r.notes),
+        ", \"messages\": ", JsonStrings(r.messages), "}"));
+  }
+  return absl::StrCat("{\n  \"results\": [\n", absl::StrJoin(items, ",\n"),
+                      "\n  ],\n  \"passed\": ", counts[0], ",\n  \"failed\": ",
+                      counts[1], ",\n  \"not_applicable\": ", counts[2], "\n}\n");
 }
 
 }  // namespace fdt_handoff

@@ -2,12 +2,15 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "fdt/blob.h"
 #include "fdt/file_io.h"
+#include "fdt/regress_profile.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -15,11 +18,21 @@ namespace fdt_handoff {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 constexpr char kLive[] =
     "testdata/live/sun50i-h618-orangepi-zero2w-6.12-uboot.dtb";
 constexpr char kUsb[] = "fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo";
 constexpr char kDtb[] = "sun50i-h618-orangepi-zero2w.dtb";
+constexpr char kZero3Profile[] = "testdata/profiles/orangepi-zero3.profile";
+constexpr char kZero3Overlay[] =
+    "testdata/profiles/orangepi-zero3-expansion.dtbo";
+constexpr const char* kPackage72[] = {
+    "sun50i-h616-bigtreetech-cb1-manta.dtb", "sun50i-h616-bigtreetech-pi.dtb",
+    "sun50i-h616-orangepi-zero2.dtb",        "sun50i-h616-x96-mate.dtb",
+    "sun50i-h618-longanpi-3h.dtb",           "sun50i-h618-orangepi-zero2w.dtb",
+    "sun50i-h618-orangepi-zero3.dtb",        "sun50i-h618-transpeed-8k618-t.dtb",
+    "sun50i-h618-yuzukihd-chameleon.dtb"};
 
 Fdt Load(const std::string& path) {
   auto fdt = Fdt::FromFile(path);
@@ -33,8 +46,50 @@ class RegressTest : public ::testing::Test {
     options_.corpus_dir = "testdata/corpus";
     options_.symbols_dir = "testdata/corpus-symbols";
     options_.live = &live_;
-    options_.overlays.push_back(Load(kUsb));
-    options_.profile = &OrangePiZero2WProfile();
+    options_.profiles.push_back(Zero2W());
+  }
+
+  static ProfileRun Zero2W() {
+    auto builtin = BuiltinProfiles();
+    EXPECT_TRUE(builtin.ok()) << builtin.status();
+    ProfileRun run{(*builtin)[0], {}};
+    run.overlays.push_back(Load(kUsb));
+    return run;
+  }
+
+  static ProfileRun Zero3() {
+    auto profile = LoadBoardProfile(kZero3Profile);
+    EXPECT_TRUE(profile.ok()) << profile.status();
+    ProfileRun run{*profile, {}};
+    run.overlays.push_back(Load(kZero3Overlay));
+    return run;
+  }
+
+  // A kernel package's DTBs: the 9 DTBs of corpus line 7.2 copied under
+  // release `release`, with `edit` applied to the Zero 2W's.
+  KernelDtbs MakePackage(const std::string& release,
+                         const std::function<void(FdtEditor&)>& edit) {
+    const std::string dir = absl::StrCat(getenv("TEST_TMPDIR"), "/pkg-",
+                                         ::testing::UnitTest::GetInstance()
+                                             ->current_test_info()
+                                             ->name());
+    mkdir(dir.c_str(), 0755);
+    KernelDtbs kernel{release, "linux-base-" + release + ".deb", {}};
+    for (const char* name : kPackage72) {
+      const std::string from = absl::StrCat("testdata/corpus/7.2/", name);
+      Fdt fdt = Load(from);
+      if (edit && std::string(name) == kDtb) {
+        FdtEditor editor(fdt);
+        edit(editor);
+        auto out = std::move(editor).Finish(from);
+        EXPECT_TRUE(out.ok()) << out.status();
+        fdt = *std::move(out);
+      }
+      const std::string to = absl::StrCat(dir, "/", name);
+      EXPECT_TRUE(WriteFileAtomic(to, fdt.bytes()).ok());
+      kernel.dtb_paths.push_back(to);
+    }
+    return kernel;
   }
 
   // A scratch corpus: the real 6.12 and 7.2 Zero 2W DTBs (plain and -@),
@@ -89,11 +144,15 @@ TEST_F(RegressTest, WholeCorpusPasses) {
   }
   EXPECT_EQ(FormatRegression(*results),
             "N/A  6.1    sun50i-h618-orangepi-zero2w.dtb\n"
-            "     6.1: sun50i-h618-orangepi-zero2w.dtb is not in this line "
+            "     6.1: sun50i-h618-orangepi-zero2w.dtb is not in this kernel "
             "(Orange Pi Zero 2W is upstream since 6.8)\n"
             "PASS 6.12   sun50i-h618-orangepi-zero2w.dtb (14 checks)\n"
+            "     6.12: note: labels from the -@ build "
+            "testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb\n"
             "PASS 7.2    sun50i-h618-orangepi-zero2w.dtb (14 checks)\n"
-            "kernel lines: 2 passed, 0 failed, 1 not applicable\n");
+            "     7.2: note: labels from the -@ build "
+            "testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb\n"
+            "verdicts: 2 passed, 0 failed, 1 not applicable\n");
 }
 
 TEST_F(RegressTest, VanishedOverlayTargetFailsNamingVersionAndNode) {
@@ -172,12 +231,258 @@ TEST_F(RegressTest, MissingCorpusIsNotFound) {
   EXPECT_EQ(results.status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(RegressTest, SecondBoardProfileRunsWithItsOwnOverlay) {
+  options_.profiles.push_back(Zero3());
+  auto results = RunRegression(options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 6u);  // 3 lines x 2 boards.
+  std::vector<std::string> verdicts;
+  for (const LineResult& r : *results) {
+    verdicts.push_back(absl::StrCat(r.version, " ", r.board, " ",
+                                    static_cast<int>(r.outcome), " ",
+                                    r.checks));
+    EXPECT_NE(r.outcome, LineResult::Outcome::kFail)
+        << ::testing::PrintToString(r.messages);
+  }
+  // Pass = 0, n/a = 2. The Zero 3 has 7 expectations (4 USB hosts, 2
+  // supplies, IR) + 7 fixup checks.
+  EXPECT_THAT(verdicts, ElementsAre("6.1 Orange Pi Zero 2W 2 0",
+                                    "6.1 Orange Pi Zero 3 2 0",
+                                    "6.12 Orange Pi Zero 2W 0 14",
+                                    "6.12 Orange Pi Zero 3 0 14",
+                                    "7.2 Orange Pi Zero 2W 0 14",
+                                    "7.2 Orange Pi Zero 3 0 14"));
+  EXPECT_THAT((*results)[1].messages,
+              ElementsAre("sun50i-h618-orangepi-zero3.dtb is not in this "
+                          "kernel (Orange Pi Zero 3 is upstream since 6.6)"));
+}
+
+TEST_F(RegressTest, SecondBoardProfileCatchesItsOwnRegression) {
+  // The Zero 3's IR receiver node is gone from a 7.2 DTB: the Zero 3
+  // profile (the only one with an IR expectation) fails on its label.
+  options_.profiles = {Zero3()};
+  const std::string root = absl::StrCat(getenv("TEST_TMPDIR"), "/zero3");
+  for (const char* kind : {"", "/plain", "/symbols", "/plain/7.2",
+                           "/symbols/7.2"}) {
+    mkdir((root + kind).c_str(), 0755);
+  }
+  const std::string name = "sun50i-h618-orangepi-zero3.dtb";
+  Fdt plain = Load("testdata/corpus/7.2/" + name);
+  FdtEditor editor(plain);
+  ASSERT_TRUE(editor.DeleteNode("/soc/ir@7040000").ok());
+  auto edited = std::move(editor).Finish(name);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  ASSERT_TRUE(WriteFileAtomic(root + "/plain/7.2/" + name, edited->bytes()).ok());
+  ASSERT_TRUE(WriteFileAtomic(root + "/symbols/7.2/" + name,
+                              Load("testdata/corpus-symbols/7.2/" + name).bytes())
+                  .ok());
+  options_.corpus_dir = root + "/plain";
+  options_.symbols_dir = root + "/symbols";
+  auto results = RunRegression(options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 1u);
+  EXPECT_EQ((*results)[0].outcome, LineResult::Outcome::kFail);
+  EXPECT_THAT((*results)[0].messages,
+              ElementsAre(absl::StrCat(
+                  kZero3Overlay, ": fragment@4: label 'ir' names "
+                  "/soc/ir@7040000 in ", root, "/symbols/7.2/", name,
+                  ", but that node is not in ", root, "/plain/7.2/", name,
+                  " (model \"OrangePi Zero3\")")));
+}
+
+TEST_F(RegressTest, NewKernelFolderBorrowsTheNearestOlderSymbolBuild) {
+  // The case: a new kernel's DTBs in DIR/7.2.13/, no -@ build for
+  // it. The 7.2 symbol build lends its labels, and the verdict says so.
+  MakeCorpus(nullptr);
+  const std::string line = options_.corpus_dir + "/7.2.13";
+  ASSERT_EQ(rename((options_.corpus_dir + "/7.2").c_str(), line.c_str()), 0);
+  auto results = RunRegression(options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 2u);
+  const LineResult& r = (*results)[1];
+  EXPECT_EQ(r.version, "7.2.13");
+  EXPECT_EQ(r.outcome, LineResult::Outcome::kPass)
+      << ::testing::PrintToString(r.messages);
+  EXPECT_EQ(r.checks, 14);
+  EXPECT_THAT(r.notes, ElementsAre(absl::StrCat(
+                           "no -@ build for 7.2.13: labels grafted from the "
+                           "nearest older line's, ",
+                           options_.symbols_dir, "/7.2/", kDtb)));
+}
+
+TEST_F(RegressTest, NoSymbolBuildAtAllFailsWithTheLabel) {
+  options_.symbols_dir.clear();
+  auto results = RunRegression(options_);
+  ASSERT_TRUE(results.ok());
+  const LineResult& r = (*results)[2];
+  EXPECT_EQ(r.outcome, LineResult::Outcome::kFail);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_THAT(r.messages[0], HasSubstr("label 'ehci2' is not defined"));
+}
+
+TEST_F(RegressTest, KernelPackageGetsOneVerdictPerBoard) {
+  options_.profiles.push_back(Zero3());
+  const KernelDtbs kernel = MakePackage("7.2.13+deb14-arm64", nullptr);
+  auto results = RunKernelRegression(kernel, options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 9u);
+  std::vector<std::string> boards;
+  for (const LineResult& r : *results) {
+    EXPECT_EQ(r.version, "7.2.13+deb14-arm64");
+    EXPECT_EQ(r.outcome, LineResult::Outcome::kPass)
+        << r.dtb << ": " << ::testing::PrintToString(r.messages);
+    boards.push_back(absl::StrCat(r.dtb, " ", r.board, " ", r.checks));
+  }
+  EXPECT_THAT(boards, ElementsAre(
+      "sun50i-h616-bigtreetech-cb1-manta.dtb  7",
+      "sun50i-h616-bigtreetech-pi.dtb  7",
+      "sun50i-h616-orangepi-zero2.dtb  7",
+      "sun50i-h616-x96-mate.dtb  7",
+      "sun50i-h618-longanpi-3h.dtb  7",
+      "sun50i-h618-orangepi-zero2w.dtb Orange Pi Zero 2W 14",
+      "sun50i-h618-orangepi-zero3.dtb Orange Pi Zero 3 14",
+      "sun50i-h618-transpeed-8k618-t.dtb  7",
+      "sun50i-h618-yuzukihd-chameleon.dtb  7"));
+  const std::string note =
+      "no -@ build for 7.2.13+deb14-arm64: labels grafted from the nearest "
+      "older line's, testdata/corpus-symbols/7.2/";
+  EXPECT_THAT((*results)[5].notes, ElementsAre(note + kDtb));
+  EXPECT_THAT((*results)[6].notes,
+              ElementsAre(note + "sun50i-h618-orangepi-zero3.dtb"));
+  EXPECT_TRUE((*results)[0].notes.empty());  // No profile, no overlay.
+  EXPECT_FALSE(RegressFailed(*results));
+  EXPECT_THAT(FormatRegression(*results),
+              HasSubstr("PASS 7.2.13+deb14-arm64 sun50i-h616-x96-mate.dtb (7 "
+                        "checks, no profile: fixups only)\n"));
+}
+
+TEST_F(RegressTest, KernelPackageWhereALabelledNodeVanishedFails) {
+  // The new kernel dropped ehci3's node: the older -@ build still names it,
+  // and that is exactly the regression to report.
+  const KernelDtbs kernel = MakePackage("7.3.1+deb14-arm64", [](FdtEditor& e) {
+    ASSERT_TRUE(e.DeleteNode("/soc/usb@5311000").ok());
+  });
+  auto results = RunKernelRegression(kernel, options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  const LineResult& bad = (*results)[5];
+  EXPECT_EQ(bad.dtb, kDtb);
+  EXPECT_EQ(bad.outcome, LineResult::Outcome::kFail);
+  EXPECT_THAT(bad.notes,
+              ElementsAre(absl::StrCat(
+                  "no -@ build for 7.3.1+deb14-arm64: labels grafted from "
+                  "the nearest older line's, testdata/corpus-symbols/7.2/",
+                  kDtb)));
+  EXPECT_THAT(bad.messages,
+              ElementsAre(absl::StrCat(
+                  kUsb, ": fragment@2: label 'ehci3' names /soc/usb@5311000 "
+                  "in testdata/corpus-symbols/7.2/", kDtb,
+                  ", but that node is not in ", kernel.dtb_paths[5],
+                  " (model \"OrangePi Zero 2W\")")));
+  EXPECT_TRUE(RegressFailed(*results));
+  // The other boards are unaffected.
+  EXPECT_EQ((*results)[4].outcome, LineResult::Outcome::kPass);
+}
+
+TEST_F(RegressTest, ProfileBoardMissingFromThePackage) {
+  KernelDtbs kernel = MakePackage("7.2.13", nullptr);
+  kernel.dtb_paths.erase(kernel.dtb_paths.begin() + 5);  // The Zero 2W.
+  auto results = RunKernelRegression(kernel, options_);
+  ASSERT_TRUE(results.ok());
+  ASSERT_EQ(results->size(), 9u);
+  EXPECT_EQ(results->back().outcome, LineResult::Outcome::kFail);
+  EXPECT_THAT(results->back().messages,
+              ElementsAre(absl::StrCat(kDtb, " in linux-base-7.2.13.deb is "
+                                       "missing")));
+  kernel.release = "6.6.30";
+  results = RunKernelRegression(kernel, options_);
+  ASSERT_TRUE(results.ok());
+  EXPECT_EQ(results->back().outcome, LineResult::Outcome::kNotApplicable);
+}
+
+TEST_F(RegressTest, KernelWithoutDtbsIsInvalid) {
+  auto results = RunKernelRegression({"7.2.13", "pkg", {}}, options_);
+  ASSERT_FALSE(results.ok());
+  EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(results.status().message(), "pkg: no DTBs to check");
+}
+
+TEST(LoadProfileRuns, BuiltinProfileTakesItsOverlayByName) {
+  auto runs = LoadProfileRuns({}, {kUsb});
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].profile.name, "Orange Pi Zero 2W");
+  ASSERT_EQ((*runs)[0].overlays.size(), 1u);
+  EXPECT_EQ((*runs)[0].overlays[0].origin(), kUsb);
+}
+
+TEST(LoadProfileRuns, ProfileFileFindsItsOverlayBesideIt) {
+  auto runs = LoadProfileRuns({kZero3Profile}, {});
+  ASSERT_TRUE(runs.ok()) << runs.status();
+  ASSERT_EQ(runs->size(), 1u);
+  ASSERT_EQ((*runs)[0].overlays.size(), 1u);
+  EXPECT_EQ((*runs)[0].overlays[0].origin(), kZero3Overlay);
+}
+
+TEST(LoadProfileRuns, MissingOverlayNamesProfileAndOverlay) {
+  auto runs = LoadProfileRuns({}, {});
+  ASSERT_FALSE(runs.ok());
+  EXPECT_EQ(runs.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(runs.status().message(),
+            "builtin:orangepi-zero2w.profile: overlay "
+            "sun50i-h618-orangepi-zero2w-usb.dtbo is not among the --overlay "
+            "files; give it with --overlay "
+            "PATH/sun50i-h618-orangepi-zero2w-usb.dtbo");
+}
+
+TEST(LoadProfileRuns, OverlayNoProfileNamesIsRefused) {
+  auto runs = LoadProfileRuns({kZero3Profile}, {kUsb});
+  ASSERT_FALSE(runs.ok());
+  EXPECT_EQ(runs.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(runs.status().message(),
+            absl::StrCat(kUsb, ": no profile names this overlay (they name: "
+                               "orangepi-zero3-expansion.dtbo)"));
+}
+
+TEST(FormatRegressionJson, OneObjectWithEveryVerdict) {
+  LineResult pass{"7.2.13", "a.dtb", "Board \"A\"",
+                  LineResult::Outcome::kPass, {}, {"labels from x"}, 14};
+  LineResult fail{"7.2.13", "b.dtb", "", LineResult::Outcome::kFail,
+                  {"node /x is gone\n(why)"}, {}, 3};
+  LineResult na{"6.1", "c.dtb", "C", LineResult::Outcome::kNotApplicable,
+                {"c.dtb is not in this kernel"}, {}, 0};
+  EXPECT_EQ(FormatRegressionJson({pass, fail, na}),
+            "{\n"
+            "  \"results\": [\n"
+            "    {\"kernel\": \"7.2.13\", \"dtb\": \"a.dtb\", \"board\": "
+            "\"Board \\\"A\\\"\", \"verdict\": \"pass\", \"checks\": 14, "
+            "\"notes\": [\"labels from x\"], \"messages\": []},\n"
+            "    {\"kernel\": \"7.2.13\", \"dtb\": \"b.dtb\", \"board\": \"\", "
+            "\"verdict\": \"fail\", \"checks\": 3, \"notes\": [], "
+            "\"messages\": [\"node /x is gone\\u000a(why)\"]},\n"
+            "    {\"kernel\": \"6.1\", \"dtb\": \"c.dtb\", \"board\": \"C\", "
+            "\"verdict\": \"n/a\", \"checks\": 0, \"notes\": [], "
+            "\"messages\": [\"c.dtb is not in this kernel\"]}\n"
+            "  ],\n"
+            "  \"passed\": 1,\n"
+            "  \"failed\": 1,\n"
+            "  \"not_applicable\": 1\n"
+            "}\n");
+  EXPECT_TRUE(RegressFailed({pass, fail, na}));
+  EXPECT_FALSE(RegressFailed({pass, na}));
+}
+
 TEST(CompareVersions, Numeric) {
   EXPECT_LT(CompareVersions("6.1", "6.12"), 0);
   EXPECT_LT(CompareVersions("6.12", "7.2"), 0);
   EXPECT_LT(CompareVersions("6.8", "6.12"), 0);
   EXPECT_EQ(CompareVersions("7.2", "7.2"), 0);
   EXPECT_GT(CompareVersions("7.10", "7.2"), 0);
+  // Releases compare by their leading digits and dots.
+  EXPECT_LT(CompareVersions("7.2", "7.2.13+deb14-arm64"), 0);
+  EXPECT_EQ(CompareVersions("7.2.13", "7.2.13+deb14-arm64"), 0);
+  EXPECT_LT(CompareVersions("6.12.20-current-sunxi64", "6.12.57+deb13-arm64"),
+            0);
+  EXPECT_GT(CompareVersions("6.12.57+deb13-arm64", "6.8"), 0);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "kexec/image.h"
 #include "kexec/memory_map.h"
 #include "kexec/syscall.h"
+#include "tools/kernel_package.h"
 
 namespace fdt_handoff {
 namespace {
@@ -166,13 +167,30 @@ the canonical DTS texts instead. Exit status 0 either way.
 )";
 
 constexpr char kRegressUsage[] =
-    R"(usage: fdt-handoff regress --corpus DIR --live LIVE --overlay DTBO... [--symbols DIR]
+    R"(usage: fdt-handoff regress (--corpus DIR | --package PKG) --live LIVE
+        [--profile FILE]... [--overlay DTBO]... [--symbols DIR] [--json]
 
-Runs the Orange Pi Zero 2W profile over every kernel line in DIR (one folder
-per line, e.g. DIR/6.12/sun50i-h618-orangepi-zero2w.dtb): reconciles the
-line's DTB against LIVE with the overlays and checks the overlay results and
-the fixups. --symbols DIR has the same layout with DTBs built with dtc -@,
-used as label source. Exit status 1 if any line fails.
+Runs board profiles over kernel DTBs: reconciles each board's DTB against
+LIVE with the profile's overlays, checks the profile's expectations and the
+fixups, and prints one verdict per board and kernel. Exit status 1 if any
+verdict is FAIL.
+
+  --corpus DIR     one folder per kernel with its DTBs (DIR/6.12/, DIR/7.2.13/);
+                   each profile gets a verdict per folder
+  --package PKG    one kernel package: a .deb (extracted with dpkg-deb and tar)
+                   or an unpacked folder, Debian 6.x (usr/lib/linux-image-*/),
+                   Debian 7.x linux-base-* (usr/lib/modules/*/dtb/) or Armbian
+                   (boot/dtb-*/); every H616/H618 DTB in it gets a verdict, by
+                   its profile or else by the fixup checks alone
+  --live LIVE      the FDT the bootloader hands Linux (required)
+  --profile FILE   a board profile (repeatable; format: fdt/regress_profile.h);
+                   default: the built-in Orange Pi Zero 2W profile
+  --overlay DTBO   an overlay a profile names, matched by file name (a
+                   --profile FILE's overlays are also looked for beside it)
+  --symbols DIR    DTBs built with dtc -@, one folder per kernel line: labels
+                   for DTBs without __symbols__ come from the same kernel's
+                   folder or else the nearest older one (said per board)
+  --json           print one JSON object instead of text (for CI)
 )";
 
 // Command-line arguments with their positions consumed left to right.
@@ -768,49 +786,84 @@ int Diff(Args& args, std::ostream& out, std::ostream& err) {
 
 // --- regress ----------------------------------------------------------------
 
-int Regress(Args& args, std::ostream& out, std::ostream& err) {
-  std::string corpus, symbols, live_path, value, error;
-  std::vector<std::string> overlay_paths;
+struct RegressArgs {
+  std::string corpus, package, symbols, live;
+  std::vector<std::string> profiles, overlays;
+  bool json = false;
+};
+
+// Parses regress's options; an exit status when parsing ends the command.
+absl::optional<int> ParseRegressArgs(Args& args, RegressArgs* r,
+                                     std::ostream& out, std::ostream& err) {
+  std::string value, error;
   while (!args.Done()) {
     if (IsHelp(args.Peek())) {
       out << kRegressUsage;
       return kExitOk;
     }
-    if (args.Value("--corpus", &corpus, &error) ||
-        args.Value("--symbols", &symbols, &error) ||
-        args.Value("--live", &live_path, &error)) {
+    if (args.Peek() == "--json") {
+      r->json = true;
+      args.Next();
+      continue;
+    }
+    if (args.Value("--corpus", &r->corpus, &error) ||
+        args.Value("--package", &r->package, &error) ||
+        args.Value("--symbols", &r->symbols, &error) ||
+        args.Value("--live", &r->live, &error)) {
       if (!error.empty()) return Usage(err, error, kRegressUsage);
       continue;
     }
     if (args.Value("--overlay", &value, &error)) {
       if (!error.empty()) return Usage(err, error, kRegressUsage);
-      overlay_paths.push_back(value);
+      r->overlays.push_back(value);
+      continue;
+    }
+    if (args.Value("--profile", &value, &error)) {
+      if (!error.empty()) return Usage(err, error, kRegressUsage);
+      r->profiles.push_back(value);
       continue;
     }
     return Usage(err, "unknown argument " + args.Next(), kRegressUsage);
   }
-  if (corpus.empty() || live_path.empty()) {
-    return Usage(err, "regress needs --corpus DIR and --live LIVE", kRegressUsage);
+  if (r->corpus.empty() == r->package.empty()) {
+    return Usage(err, "regress needs exactly one of --corpus DIR and --package PKG",
+                 kRegressUsage);
   }
-  auto live = Fdt::FromFile(live_path);
+  if (r->live.empty()) {
+    return Usage(err, "regress needs --live LIVE", kRegressUsage);
+  }
+  return absl::nullopt;
+}
+
+// Runs the verdicts of a --package or --corpus run.
+absl::StatusOr<std::vector<LineResult>> RunRegressArgs(
+    const RegressArgs& r, const RegressOptions& options, std::ostream& out) {
+  if (r.package.empty()) return RunRegression(options);
+  ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create());
+  ASSIGN_OR_RETURN(KernelDtbs kernel, OpenKernelPackage(r.package, scratch));
+  if (!r.json) {
+    out << "kernel " << kernel.release << " from " << r.package << ": "
+        << kernel.dtb_paths.size() << " H616/H618 DTBs\n";
+  }
+  return RunKernelRegression(kernel, options);
+}
+
+int Regress(Args& args, std::ostream& out, std::ostream& err) {
+  RegressArgs r;
+  if (auto done = ParseRegressArgs(args, &r, out, err)) return *done;
+  auto live = Fdt::FromFile(r.live);
   if (!live.ok()) return Fail(err, live.status());
+  auto profiles = LoadProfileRuns(r.profiles, r.overlays);
+  if (!profiles.ok()) return Fail(err, profiles.status());
   RegressOptions options;
-  options.corpus_dir = corpus;
-  options.symbols_dir = symbols;
+  options.corpus_dir = r.corpus;
+  options.symbols_dir = r.symbols;
   options.live = &*live;
-  options.profile = &OrangePiZero2WProfile();
-  for (const std::string& p : overlay_paths) {
-    auto o = Fdt::FromFile(p);
-    if (!o.ok()) return Fail(err, o.status());
-    options.overlays.push_back(*std::move(o));
-  }
-  auto results = RunRegression(options);
+  options.profiles = *std::move(profiles);
+  auto results = RunRegressArgs(r, options, out);
   if (!results.ok()) return Fail(err, results.status());
-  out << FormatRegression(*results);
-  for (const LineResult& r : *results) {
-    if (r.outcome == LineResult::Outcome::kFail) return kExitBadInput;
-  }
-  return kExitOk;
+  out << (r.json ? FormatRegressionJson(*results) : FormatRegression(*results));
+  return RegressFailed(*results) ? kExitBadInput : kExitOk;
 }
 
 }  // namespace

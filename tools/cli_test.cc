@@ -218,7 +218,7 @@ TEST(Cli, RegressPassesOnTheCorpusAndFailsWithoutSymbols) {
   CliRun r = Cli({"regress", "--corpus", "testdata/corpus", "--symbols",
                "testdata/corpus-symbols", "--live", kLive, "--overlay", kUsb});
   EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("kernel lines: 2 passed, 0 failed, 1 not "
+  EXPECT_THAT(r.out, HasSubstr("verdicts: 2 passed, 0 failed, 1 not "
                                "applicable\n"));
   r = Cli({"regress", "--corpus", "testdata/corpus", "--live", kLive,
            "--overlay", kUsb});
