@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "fdt/file_io.h"
 #include "fdt/memory.h"
 #include "fdt/reconcile.h"
 #include "fdt/status_macros.h"
@@ -224,7 +225,7 @@ std::string FindSymbolBuild(const std::string& symbols_dir,
                   ? absl::StrCat("labels from the -@ build ", path)
                   : absl::StrCat("no -@ build for ", version,
                                  ": labels grafted from the nearest older "
-                                 "line's, ", path);
+                                 "one, ", *it, " (", path, ")");
       return path;
     }
   }
@@ -236,18 +237,23 @@ std::string FindSymbolBuild(const std::string& symbols_dir,
 // What one verdict checks: `dtb_path` on kernel `result->version`, with the
 // profile of `run` (null: the fixups alone).
 void RunBoard(const RegressOptions& options, const Tree& live,
-              const std::string& dtb_path, const ProfileRun* run,
-              LineResult* result) {
+              const std::string& dtb_path, const std::string& shown,
+              const ProfileRun* run, LineResult* result) {
   auto fail = [&](const absl::Status& s) {
     result->outcome = LineResult::Outcome::kFail;
     result->messages.push_back(std::string(s.message()));
   };
-  auto target = Fdt::FromFile(dtb_path);
+  auto bytes = ReadFile(dtb_path);
+  if (!bytes.ok()) return fail(bytes.status());
+  auto target = Fdt::FromBytes(*std::move(bytes), shown);
   if (!target.ok()) return fail(target.status());
   absl::optional<Fdt> symbols;
   const bool needs_labels =
       run != nullptr && !run->overlays.empty() && !target->HasSymbols();
-  if (needs_labels && !options.symbols_dir.empty()) {
+  if (needs_labels && options.symbols_dir.empty()) {
+    result->notes.push_back(
+        "no folder of -@ builds given (--symbols DIR): no label source");
+  } else if (needs_labels) {
     std::string note;
     const std::string spath = FindSymbolBuild(
         options.symbols_dir, result->version, result->dtb, &note);
@@ -439,7 +445,7 @@ absl::StatusOr<std::vector<LineResult>> RunRegression(
       const std::string path = absl::StrCat(options.corpus_dir, "/", line, "/",
                                             run.profile.dtb_name);
       if (IsFile(path)) {
-        RunBoard(options, live, path, &run, &result);
+        RunBoard(options, live, path, path, &run, &result);
       } else {
         MissingBoard(run.profile, path, &result);
       }
@@ -470,7 +476,13 @@ absl::StatusOr<std::vector<LineResult>> RunKernelRegression(
       seen[i] = true;
       result.board = run->profile.name;
     }
-    RunBoard(options, live, path, run, &result);
+    std::string shown = path;
+    if (!kernel.extracted_root.empty() &&
+        absl::StartsWith(path, kernel.extracted_root + "/")) {
+      shown = absl::StrCat(kernel.origin, ":",
+                           path.substr(kernel.extracted_root.size() + 1));
+    }
+    RunBoard(options, live, path, shown, run, &result);
     results.push_back(std::move(result));
   }
   for (size_t i = 0; i < options.profiles.size(); ++i) {

@@ -54,6 +54,9 @@ struct KernelDtbs {
                         // N.N.N picks the symbol build.
   std::string origin;   // The package, for messages.
   std::vector<std::string> dtb_paths;
+  // Non-empty when `dtb_paths` were extracted into this scratch folder:
+  // messages then name a DTB "<origin>:<its path in the package>".
+  std::string extracted_root;
 };
 
 // One verdict: a board on a kernel.

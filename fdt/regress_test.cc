@@ -34,6 +34,10 @@ constexpr const char* kPackage72[] = {
     "sun50i-h618-orangepi-zero3.dtb",        "sun50i-h618-transpeed-8k618-t.dtb",
     "sun50i-h618-yuzukihd-chameleon.dtb"};
 
+std::string Dirname(const std::string& path) {
+  return path.substr(0, path.rfind('/'));
+}
+
 Fdt Load(const std::string& path) {
   auto fdt = Fdt::FromFile(path);
   EXPECT_TRUE(fdt.ok()) << fdt.status();
@@ -306,8 +310,8 @@ TEST_F(RegressTest, NewKernelFolderBorrowsTheNearestOlderSymbolBuild) {
   EXPECT_EQ(r.checks, 14);
   EXPECT_THAT(r.notes, ElementsAre(absl::StrCat(
                            "no -@ build for 7.2.13: labels grafted from the "
-                           "nearest older line's, ",
-                           options_.symbols_dir, "/7.2/", kDtb)));
+                           "nearest older one, 7.2 (",
+                           options_.symbols_dir, "/7.2/", kDtb, ")")));
 }
 
 TEST_F(RegressTest, NoSymbolBuildAtAllFailsWithTheLabel) {
@@ -318,6 +322,8 @@ TEST_F(RegressTest, NoSymbolBuildAtAllFailsWithTheLabel) {
   EXPECT_EQ(r.outcome, LineResult::Outcome::kFail);
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_THAT(r.messages[0], HasSubstr("label 'ehci2' is not defined"));
+  EXPECT_THAT(r.notes, ElementsAre("no folder of -@ builds given (--symbols "
+                                   "DIR): no label source"));
 }
 
 TEST_F(RegressTest, KernelPackageGetsOneVerdictPerBoard) {
@@ -345,10 +351,10 @@ TEST_F(RegressTest, KernelPackageGetsOneVerdictPerBoard) {
       "sun50i-h618-yuzukihd-chameleon.dtb  7"));
   const std::string note =
       "no -@ build for 7.2.13+deb14-arm64: labels grafted from the nearest "
-      "older line's, testdata/corpus-symbols/7.2/";
-  EXPECT_THAT((*results)[5].notes, ElementsAre(note + kDtb));
+      "older one, 7.2 (testdata/corpus-symbols/7.2/";
+  EXPECT_THAT((*results)[5].notes, ElementsAre(note + kDtb + ")"));
   EXPECT_THAT((*results)[6].notes,
-              ElementsAre(note + "sun50i-h618-orangepi-zero3.dtb"));
+              ElementsAre(note + "sun50i-h618-orangepi-zero3.dtb)"));
   EXPECT_TRUE((*results)[0].notes.empty());  // No profile, no overlay.
   EXPECT_FALSE(RegressFailed(*results));
   EXPECT_THAT(FormatRegression(*results),
@@ -359,9 +365,11 @@ TEST_F(RegressTest, KernelPackageGetsOneVerdictPerBoard) {
 TEST_F(RegressTest, KernelPackageWhereALabelledNodeVanishedFails) {
   // The new kernel dropped ehci3's node: the older -@ build still names it,
   // and that is exactly the regression to report.
-  const KernelDtbs kernel = MakePackage("7.3.1+deb14-arm64", [](FdtEditor& e) {
+  KernelDtbs kernel = MakePackage("7.3.1+deb14-arm64", [](FdtEditor& e) {
     ASSERT_TRUE(e.DeleteNode("/soc/usb@5311000").ok());
   });
+  // As if extracted from the .deb: messages name the DTB inside it.
+  kernel.extracted_root = Dirname(kernel.dtb_paths[0]);
   auto results = RunKernelRegression(kernel, options_);
   ASSERT_TRUE(results.ok()) << results.status();
   const LineResult& bad = (*results)[5];
@@ -370,14 +378,14 @@ TEST_F(RegressTest, KernelPackageWhereALabelledNodeVanishedFails) {
   EXPECT_THAT(bad.notes,
               ElementsAre(absl::StrCat(
                   "no -@ build for 7.3.1+deb14-arm64: labels grafted from "
-                  "the nearest older line's, testdata/corpus-symbols/7.2/",
-                  kDtb)));
+                  "the nearest older one, 7.2 (testdata/corpus-symbols/7.2/",
+                  kDtb, ")")));
   EXPECT_THAT(bad.messages,
               ElementsAre(absl::StrCat(
                   kUsb, ": fragment@2: label 'ehci3' names /soc/usb@5311000 "
                   "in testdata/corpus-symbols/7.2/", kDtb,
-                  ", but that node is not in ", kernel.dtb_paths[5],
-                  " (model \"OrangePi Zero 2W\")")));
+                  ", but that node is not in linux-base-7.3.1+deb14-arm64.deb:",
+                  kDtb, " (model \"OrangePi Zero 2W\")")));
   EXPECT_TRUE(RegressFailed(*results));
   // The other boards are unaffected.
   EXPECT_EQ((*results)[4].outcome, LineResult::Outcome::kPass);

@@ -81,8 +81,8 @@ TEST(CliRegress, DebianPackageGetsOneVerdictPerBoard) {
   EXPECT_THAT(r.out, HasSubstr(
       "PASS 7.2.13+deb14-arm64 sun50i-h618-orangepi-zero2w.dtb (14 checks)\n"
       "     7.2.13+deb14-arm64: note: no -@ build for 7.2.13+deb14-arm64: "
-      "labels grafted from the nearest older line's, "
-      "testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb\n"
+      "labels grafted from the nearest older one, 7.2 "
+      "(testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb)\n"
       "PASS 7.2.13+deb14-arm64 sun50i-h618-orangepi-zero3.dtb (14 checks)\n"));
   EXPECT_THAT(r.out, HasSubstr("PASS 7.2.13+deb14-arm64 "
                                "sun50i-h616-orangepi-zero2.dtb (7 checks, no "
@@ -99,8 +99,8 @@ TEST(CliRegress, VanishedLabelPathFailsTheBoardAndTheRun) {
   EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
       "FAIL 7.2.13+deb14-arm64 sun50i-h618-orangepi-zero2w.dtb (0 checks)\n"
       "     7.2.13+deb14-arm64: note: no -@ build for 7.2.13+deb14-arm64: "
-      "labels grafted from the nearest older line's, "
-      "testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb\n"
+      "labels grafted from the nearest older one, 7.2 "
+      "(testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb)\n"
       "     7.2.13+deb14-arm64: ", kUsb, ": fragment@0: label 'ehci2' names "
       "/soc/usb@5310000 in testdata/corpus-symbols/7.2/"
       "sun50i-h618-orangepi-zero2w.dtb, but that node is not in ", root, "/",
@@ -113,7 +113,8 @@ TEST(CliRegress, VanishedLabelPathFailsTheBoardAndTheRun) {
 TEST(CliRegress, JsonForCi) {
   const std::string root = PackageTree("sid-json", kDtbDir, "7.2");
   DropNode(root, "/soc/usb@5310000");
-  CliRun r = RegressPackage(root, {"--json"});
+  const std::string deb = BuildDeb(root, "linux-base-7.2.13-json", "zstd");
+  CliRun r = RegressPackage(deb, {"--json"});
   EXPECT_EQ(r.code, kExitBadInput) << r.err;
   EXPECT_THAT(r.out, StartsWith("{\n  \"results\": [\n    {\"kernel\": "
                                 "\"7.2.13+deb14-arm64\", \"dtb\": "
@@ -127,6 +128,9 @@ TEST(CliRegress, JsonForCi) {
                                "build for 7.2.13+deb14-arm64: "));
   EXPECT_THAT(r.out, HasSubstr("\"messages\": [\"" + std::string(kUsb) +
                                ": fragment@0: label 'ehci2' names "));
+  // The DTB is named inside the package, not in the scratch folder.
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(", but that node is not in ", deb,
+                                            ":", kDtbDir, "/", kZero2W)));
   EXPECT_THAT(r.out, HasSubstr("\n  ],\n  \"passed\": 8,\n  \"failed\": 1,\n"
                                "  \"not_applicable\": 0\n}\n"));
   EXPECT_EQ(r.out.find("kernel 7.2.13"), std::string::npos);  // JSON only.
@@ -143,8 +147,8 @@ TEST(CliRegress, NewKernelFolderInTheCorpusUsesTheOlderSymbolBuild) {
   EXPECT_EQ(r.out,
             "PASS 7.2.13 sun50i-h618-orangepi-zero2w.dtb (14 checks)\n"
             "     7.2.13: note: no -@ build for 7.2.13: labels grafted from "
-            "the nearest older line's, "
-            "testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb\n"
+            "the nearest older one, 7.2 "
+            "(testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb)\n"
             "verdicts: 1 passed, 0 failed, 0 not applicable\n");
 }
 

@@ -169,7 +169,7 @@ absl::StatusOr<KernelDtbs> FindKernelDtbs(const std::string& root,
   if (found.empty()) {
     return absl::NotFoundError(absl::StrCat(
         origin, ": no sun50i-h616*/h618* DTB in any known layout (", kLayouts,
-        ")"));
+        "; Debian 7.x ships them in linux-base-*)"));
   }
   if (found.size() > 1) {
     std::vector<std::string> releases;
@@ -231,7 +231,9 @@ absl::StatusOr<KernelDtbs> OpenKernelPackage(const std::string& path,
         absl::StrCat(path, ": not a .deb file or a folder"));
   }
   RETURN_IF_ERROR(ExtractDebDtbs(path, scratch.path()));
-  return FindKernelDtbs(scratch.path(), path);
+  ASSIGN_OR_RETURN(KernelDtbs kernel, FindKernelDtbs(scratch.path(), path));
+  kernel.extracted_root = scratch.path();
+  return kernel;
 }
 
 }  // namespace fdt_handoff

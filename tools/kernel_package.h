@@ -70,7 +70,8 @@ absl::Status ExtractDebDtbs(const std::string& deb, const std::string& dir);
 // OpenKernelPackage()
 //
 // `path` a folder: FindKernelDtbs(path). A regular file: ExtractDebDtbs()
-// into `scratch`, then FindKernelDtbs() there (origin stays `path`).
+// into `scratch`, then FindKernelDtbs() there (origin stays `path`,
+// extracted_root is the scratch folder).
 //
 // Returns: the codes of both, and kNotFound when `path` does not exist.
 absl::StatusOr<KernelDtbs> OpenKernelPackage(const std::string& path,
