@@ -221,7 +221,7 @@ std::string FindSymbolBuild(const std::string& symbols_dir,
       if (CompareVersions(*it, version) > 0) continue;
       const std::string path = absl::StrCat(symbols_dir, "/", *it, "/", dtb_name);
       if (!IsFile(path)) continue;
-      *note = *it == version
+      *note = CompareVersions(*it, version) == 0
                   ? absl::StrCat("labels from the -@ build ", path)
                   : absl::StrCat("no -@ build for ", version,
                                  ": labels grafted from the nearest older "
