@@ -391,6 +391,27 @@ TEST_F(RegressTest, KernelPackageWhereALabelledNodeVanishedFails) {
   EXPECT_EQ((*results)[4].outcome, LineResult::Outcome::kPass);
 }
 
+TEST_F(RegressTest, SymbolBuildOfTheSameVersionIsTheKernelsOwn) {
+  const std::string syms = absl::StrCat(getenv("TEST_TMPDIR"), "/syms");
+  mkdir(syms.c_str(), 0755);
+  mkdir((syms + "/7.2").c_str(), 0755);
+  mkdir((syms + "/7.2.13").c_str(), 0755);
+  for (const char* line : {"/7.2/", "/7.2.13/"}) {
+    ASSERT_TRUE(WriteFileAtomic(
+                    syms + line + kDtb,
+                    Load(absl::StrCat("testdata/corpus-symbols/7.2/", kDtb)).bytes())
+                    .ok());
+  }
+  options_.symbols_dir = syms;
+  auto results =
+      RunKernelRegression(MakePackage("7.2.13+deb14-arm64", nullptr), options_);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[5].outcome, LineResult::Outcome::kPass);
+  EXPECT_THAT((*results)[5].notes,
+              ElementsAre(absl::StrCat("labels from the -@ build ", syms,
+                                       "/7.2.13/", kDtb)));
+}
+
 TEST_F(RegressTest, ProfileBoardMissingFromThePackage) {
   KernelDtbs kernel = MakePackage("7.2.13", nullptr);
   kernel.dtb_paths.erase(kernel.dtb_paths.begin() + 5);  // The Zero 2W.
