@@ -78,7 +78,7 @@ class RegressTest : public ::testing::Test {
                                              ->current_test_info()
                                              ->name());
     mkdir(dir.c_str(), 0755);
-    KernelDtbs kernel{release, "linux-base-" + release + ".deb", {}};
+    KernelDtbs kernel{release, "linux-base-" + release + ".deb", {}, ""};
     for (const char* name : kPackage72) {
       const std::string from = absl::StrCat("testdata/corpus/7.2/", name);
       Fdt fdt = Load(from);
@@ -429,7 +429,7 @@ TEST_F(RegressTest, ProfileBoardMissingFromThePackage) {
 }
 
 TEST_F(RegressTest, KernelWithoutDtbsIsInvalid) {
-  auto results = RunKernelRegression({"7.2.13", "pkg", {}}, options_);
+  auto results = RunKernelRegression({"7.2.13", "pkg", {}, ""}, options_);
   ASSERT_FALSE(results.ok());
   EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(results.status().message(), "pkg: no DTBs to check");
