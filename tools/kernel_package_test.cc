@@ -101,26 +101,40 @@ TEST(FindKernelDtbs, TwoKernelsAreRefused) {
             "7.2.13+deb14-arm64); give one package");
 }
 
-TEST(OpenKernelPackage, ReadsDebsWithXzAndZstd) {
-  for (const char* compression : {"xz", "zstd"}) {
-    const std::string root = PackageTree(
-        absl::StrCat("deb-", compression),
-        "usr/lib/modules/7.2.13+deb14-arm64/dtb/allwinner", "7.2");
+TEST(OpenKernelPackage, ReadsDebsOfEveryLayoutAndCompression) {
+  struct Case {
+    const char* compression;
+    const char* dir;
+    const char* release;
+  };
+  const Case cases[] = {
+      {"xz", "usr/lib/modules/7.2.13+deb14-arm64/dtb/allwinner",
+       "7.2.13+deb14-arm64"},
+      {"zstd", "usr/lib/linux-image-7.2.13+deb14-arm64/allwinner",
+       "7.2.13+deb14-arm64"},
+      {"gzip", "boot/dtb-7.2.13-current-sunxi64/allwinner",
+       "7.2.13-current-sunxi64"},
+  };
+  for (const Case& c : cases) {
+    const std::string root =
+        PackageTree(absl::StrCat("deb-", c.compression), c.dir, "7.2");
     const std::string deb =
-        BuildDeb(root, "linux-base-7.2.13+deb14-arm64", compression);
+        BuildDeb(root, absl::StrCat("linux-", c.compression), c.compression);
     auto scratch = ScratchDir::Create();
     ASSERT_TRUE(scratch.ok()) << scratch.status();
     auto k = OpenKernelPackage(deb, *scratch);
-    ASSERT_TRUE(k.ok()) << compression << ": " << k.status();
-    EXPECT_EQ(k->release, "7.2.13+deb14-arm64");
+    ASSERT_TRUE(k.ok()) << c.compression << ": " << k.status();
+    EXPECT_EQ(k->release, c.release);
     EXPECT_EQ(k->origin, deb);
     EXPECT_EQ(k->extracted_root, scratch->path());
-    EXPECT_EQ(Names(*k), kAll72) << compression;
+    EXPECT_EQ(Names(*k), kAll72) << c.compression;
+    EXPECT_EQ(k->dtb_paths[5], absl::StrCat(scratch->path(), "/", c.dir,
+                                            "/sun50i-h618-orangepi-zero2w.dtb"));
     // The extracted DTBs are the package's bytes.
     auto got = ReadFile(k->dtb_paths[5]);
     auto want = ReadFile("testdata/corpus/7.2/sun50i-h618-orangepi-zero2w.dtb");
     ASSERT_TRUE(got.ok() && want.ok());
-    EXPECT_TRUE(*got == *want) << compression;
+    EXPECT_TRUE(*got == *want) << c.compression;
   }
 }
 
@@ -147,6 +161,23 @@ TEST(OpenKernelPackage, NotADebNamesTheFileAndDpkgDeb) {
   EXPECT_EQ(k.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(k.status().message()),
               HasSubstr(bogus + ": dpkg-deb cannot read it (exit 2): "));
+}
+
+TEST(OpenKernelPackage, TruncatedDebIsRefused) {
+  const std::string root = PackageTree(
+      "cut", "usr/lib/modules/7.2.13+deb14-arm64/dtb/allwinner", "7.2");
+  const std::string deb = BuildDeb(root, "linux-base-cut", "xz");
+  auto bytes = ReadFile(deb);
+  ASSERT_TRUE(bytes.ok());
+  bytes->resize(bytes->size() / 2);
+  ASSERT_TRUE(WriteFileAtomic(deb, *bytes).ok());
+  auto scratch = ScratchDir::Create();
+  ASSERT_TRUE(scratch.ok());
+  auto k = OpenKernelPackage(deb, *scratch);
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(k.status().message()),
+              HasSubstr(deb + ": dpkg-deb cannot read it (exit 2): "));
 }
 
 TEST(OpenKernelPackage, MissingPathIsNotFound) {
