@@ -7,6 +7,8 @@
 #include <map>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,11 +30,24 @@
 #include "kexec/memory_map.h"
 #include "kexec/syscall.h"
 #include "tools/kernel_package.h"
+#include "tools/temp_file_cleanup.h"
 
 namespace fdt_handoff {
 namespace {
 
 constexpr char kDefaultLive[] = "/sys/firmware/fdt";
+
+// arm64's COMMAND_LINE_SIZE, the terminating NUL included: the kernel
+// silently cuts a longer /chosen/bootargs.
+constexpr size_t kCommandLineSize = 2048;
+
+// Appended to every usage text (adjacent literals), so each --help says it.
+#define FDT_HANDOFF_EXIT_STATUS_HELP                                          \
+  "\nExit status: 0 success; 1 bad input (a file, a tree, an overlay, an\n"  \
+  "option's value); 2 bad usage (unknown command, option or rule, missing\n" \
+  "argument); 3 refused by the system (permission denied: not root,\n"       \
+  "lockdown, kexec_load_disabled; load and exec on a host that is not\n"     \
+  "arm64). '--' ends the options.\n"
 constexpr char kProcCmdline[] = "/proc/cmdline";
 constexpr char kProcIomem[] = "/proc/iomem";
 
@@ -59,20 +74,19 @@ commands:
   regress                      run the Zero 2W profile over a DTB corpus
 
 Run 'fdt-handoff COMMAND --help' for a command's options.
-Exit status: 0 success, 1 bad input, 2 bad usage.
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kInspectUsage[] = R"(usage: fdt-handoff inspect DTB
 
 Prints the model, root compatible, size, whether /__symbols__ is present,
 memory, /reserved-memory regions, /memreserve/ entries and /chosen.
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kDumpUsage[] = R"(usage: fdt-handoff dump DTB
 
 Prints the DTB as canonical DTS: properties and nodes sorted by name, strings
 decoded, cells in hex. Two trees that differ only in order dump the same.
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kApplyUsage[] =
     R"(usage: fdt-handoff apply BASE OVERLAY... -o OUT [--symbols-from DTB] [--force]
@@ -85,7 +99,7 @@ board built with dtc -@.
   -o, --output OUT       where to write the result
   --symbols-from DTB     label source for a base without __symbols__
   --force                apply overlays whose compatible names another board
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kReconcileUsage[] =
     R"(usage: fdt-handoff reconcile --dtb TARGET -o OUT [options]
@@ -116,7 +130,7 @@ report.
   --skip-rule NAME         do not run a rule (repeatable; see --list-rules)
   --list-rules             print the rules in order and exit
   --diff                   also print a unified diff of TARGET and OUT as DTS
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kKexecOptions[] = R"(
   --kernel IMAGE           the target kernel: arm64 Image, Image.gz, EFI zboot
@@ -135,7 +149,7 @@ constexpr char kKexecOptions[] = R"(
   and every DTB option of 'reconcile': --live, --no-live, --overlay,
   --symbols-from, --force, --memory, --append/--command-line,
   --reuse-cmdline, --no-seeds, --keep-memreserve, --skip-rule
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kPlanUsage[] =
     R"(usage: fdt-handoff plan --kernel IMAGE --dtb TARGET [--initrd FILE] [options] [--json] [--page-size N]
@@ -164,7 +178,7 @@ constexpr char kDiffUsage[] = R"(usage: fdt-handoff diff A B [--text]
 Prints the nodes and properties added (+), removed (-) and changed (~)
 from A to B, and /memreserve/ differences. --text prints a unified diff of
 the canonical DTS texts instead. Exit status 0 either way.
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kRegressUsage[] =
     R"(usage: fdt-handoff regress (--corpus DIR | --package PKG) --live LIVE
@@ -191,18 +205,36 @@ verdict is FAIL.
                    for DTBs without __symbols__ come from the same kernel's
                    folder or else the nearest older one (said per board)
   --json           print one JSON object instead of text (for CI)
-)";
+)" FDT_HANDOFF_EXIT_STATUS_HELP;
 
-// Command-line arguments with their positions consumed left to right.
+bool IsHelp(const std::string& a) { return a == "--help" || a == "-h"; }
+
+// Command-line arguments with their positions consumed left to right. The
+// first "--" ends the options: what follows is an operand even if it starts
+// with '-' (a file named "-o" or "--help").
 class Args {
  public:
   explicit Args(std::vector<std::string> args) : args_(std::move(args)) {}
-  bool Done() const { return i_ >= args_.size(); }
+  // True when all are consumed; steps over the first "--".
+  bool Done() {
+    if (!options_ended_ && i_ < args_.size() && args_[i_] == "--") {
+      options_ended_ = true;
+      ++i_;
+    }
+    return i_ >= args_.size();
+  }
+  bool OptionsEnded() const { return options_ended_; }
   const std::string& Peek() const { return args_[i_]; }
   std::string Next() { return args_[i_++]; }
+  // The next argument is an option (before "--", starts with '-', not "-").
+  bool AtOption() const {
+    return !options_ended_ && args_[i_].size() > 1 && args_[i_][0] == '-';
+  }
+  bool AtHelp() const { return !options_ended_ && IsHelp(args_[i_]); }
 
   // For "--name=value" and "--name value"; true when `name` matched.
   bool Value(absl::string_view name, std::string* value, std::string* error) {
+    if (options_ended_) return false;
     const std::string& a = args_[i_];
     if (a == name) {
       if (i_ + 1 >= args_.size()) {
@@ -225,34 +257,111 @@ class Args {
  private:
   std::vector<std::string> args_;
   size_t i_ = 0;
+  bool options_ended_ = false;
 };
 
-bool ParseNumber(absl::string_view text, uint64_t* value) {
-  std::string s(text);
-  uint64_t scale = 1;
-  if (!s.empty()) {
-    switch (s.back()) {
-      case 'K': case 'k': scale = uint64_t{1} << 10; break;
-      case 'M': case 'm': scale = uint64_t{1} << 20; break;
-      case 'G': case 'g': scale = uint64_t{1} << 30; break;
+// `text` for a message: quoted, control bytes escaped.
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("'", absl::CHexEscape(text), "'");
+}
+
+// ParseNumber(): decimal or 0x hex with an optional K, M or G suffix, for
+// option `what`. Stricter than strtoull on purpose: no blanks, no sign (" -1"
+// would wrap to 2^64-1), no leading zero (strtoull reads 010 as octal 8).
+absl::StatusOr<uint64_t> ParseNumber(absl::string_view text,
+                                     absl::string_view what) {
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", Quoted(text), " is not a number: ", why));
+  };
+  absl::string_view digits = text;
+  int shift = 0;
+  if (!digits.empty()) {
+    switch (digits.back()) {
+      case 'K': case 'k': shift = 10; break;
+      case 'M': case 'm': shift = 20; break;
+      case 'G': case 'g': shift = 30; break;
       default: break;
     }
-    if (scale != 1) s.pop_back();
+    if (shift != 0) digits.remove_suffix(1);
   }
-  if (s.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = strtoull(s.c_str(), &end, 0);
-  if (errno != 0 || end == nullptr || *end != '\0' || s[0] == '-') return false;
-  if (v > ~uint64_t{0} / scale) return false;
-  *value = static_cast<uint64_t>(v) * scale;
-  return true;
+  int base = 10;
+  if (absl::StartsWith(digits, "0x") || absl::StartsWith(digits, "0X")) {
+    base = 16;
+    digits.remove_prefix(2);
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    return bad("a leading zero (octal is not taken); write it in decimal "
+               "without the zero, or in hex with 0x");
+  }
+  if (digits.empty()) return bad("no digits (decimal, or hex with 0x)");
+  uint64_t v = 0;
+  for (char c : digits) {
+    const int d = absl::ascii_isdigit(c)                  ? c - '0'
+                  : base == 16 && absl::ascii_isxdigit(c) ? absl::ascii_tolower(c) - 'a' + 10
+                                                          : -1;
+    if (d < 0) {
+      return bad(absl::StrCat(Quoted(std::string(1, c)),
+                              " is not a ", base == 16 ? "hex" : "decimal",
+                              " digit (no blanks or signs; a K, M or G "
+                              "suffix may follow)"));
+    }
+    if (v > (~uint64_t{0} - d) / base) return bad("more than 64 bits");
+    v = v * base + d;
+  }
+  if (shift != 0 && v > (~uint64_t{0} >> shift)) return bad("more than 64 bits");
+  return v << shift;
+}
+
+// ParseMemoryRange(): --memory BASE:SIZE, a non-empty range below 2^64.
+absl::StatusOr<MemoryRange> ParseMemoryRange(absl::string_view value) {
+  const size_t colon = value.find(':');
+  if (colon == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--memory: ", Quoted(value), " is not BASE:SIZE, e.g. 0x40000000:1G"));
+  }
+  MemoryRange r;
+  ASSIGN_OR_RETURN(r.base, ParseNumber(value.substr(0, colon), "--memory BASE"));
+  ASSIGN_OR_RETURN(r.size, ParseNumber(value.substr(colon + 1), "--memory SIZE"));
+  if (r.size == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--memory ", Quoted(value), ": SIZE is 0"));
+  }
+  if (r.size > ~r.base) {  // base + size must stay below 2^64.
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--memory %s: the range wraps past 2^64 (BASE 0x%x + SIZE 0x%x)",
+        Quoted(value), r.base, r.size));
+  }
+  return r;
+}
+
+// ParsePageSize(): --page-size, one of arm64's three page sizes.
+absl::StatusOr<uint64_t> ParsePageSize(absl::string_view text) {
+  ASSIGN_OR_RETURN(const uint64_t v, ParseNumber(text, "--page-size"));
+  if (v != 4096 && v != 16384 && v != 65536) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--page-size ", Quoted(text), ": arm64 pages are 4K, 16K or 64K "
+        "(4096, 16384 or 65536 bytes), not ", v));
+  }
+  return v;
+}
+
+// ExitCodeFor(): kExitEnvironment when the system refused (permission
+// denied: not root, EPERM from kexec_load, lockdown, kexec_load_disabled, an
+// unreadable /sys/firmware/fdt or output directory), else kExitBadInput.
+// Refusals that are the environment's whatever their code (a binary that is
+// not arm64, ENOSYS from kexec_load) return kExitEnvironment where they are
+// found, since kUnimplemented also means an unsupported input file.
+int ExitCodeFor(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kPermissionDenied
+             ? kExitEnvironment
+             : kExitBadInput;
 }
 
 int Fail(std::ostream& err, const absl::Status& status) {
   err << "fdt-handoff: " << status.message() << "\n";
-  return kExitBadInput;
+  return ExitCodeFor(status);
 }
+
 
 int Usage(std::ostream& err, absl::string_view message,
           absl::string_view usage) {
@@ -260,20 +369,43 @@ int Usage(std::ostream& err, absl::string_view message,
   return kExitUsage;
 }
 
-bool IsHelp(const std::string& a) { return a == "--help" || a == "-h"; }
+// Outputs DTB files: 0600 when they carry /chosen seeds (a new file only; an
+// existing one keeps its mode), and registered for removal on a signal.
+absl::Status WriteDtb(const std::string& path, const Fdt& dtb) {
+  WriteOptions options;
+  options.on_temp_file = RegisterTempFile;
+  auto tree = ParseTree(dtb);
+  if (!tree.ok()) return tree.status();
+  const Node* chosen = tree->Find("/chosen");
+  options.owner_only = chosen != nullptr &&
+                       (chosen->FindProperty("kaslr-seed") != nullptr ||
+                        chosen->FindProperty("rng-seed") != nullptr);
+  return WriteFileAtomic(path, dtb.bytes(), options);
+}
+
+// The exit status once the command ran: a failed standard output (a full
+// disk, a closed pipe) makes a successful run a failed one.
+int CheckStdout(int code, std::ostream& out, std::ostream& err) {
+  out.flush();
+  if (!out.fail()) return code;
+  err << "fdt-handoff: cannot write to standard output (disk full?); what "
+         "it shows is incomplete\n";
+  return code == kExitOk ? kExitBadInput : code;
+}
 
 // --- inspect ------------------------------------------------------------
 
 int Inspect(Args& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
   while (!args.Done()) {
-    std::string a = args.Next();
-    if (IsHelp(a)) {
+    if (args.AtHelp()) {
       out << kInspectUsage;
       return kExitOk;
     }
-    if (absl::StartsWith(a, "-")) return Usage(err, "unknown option " + a, kInspectUsage);
-    files.push_back(a);
+    if (args.AtOption()) {
+      return Usage(err, "unknown option " + args.Next(), kInspectUsage);
+    }
+    files.push_back(args.Next());
   }
   if (files.size() != 1) return Usage(err, "inspect takes one DTB", kInspectUsage);
   auto fdt = Fdt::FromFile(files[0]);
@@ -323,13 +455,14 @@ int Inspect(Args& args, std::ostream& out, std::ostream& err) {
 int Dump(Args& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
   while (!args.Done()) {
-    std::string a = args.Next();
-    if (IsHelp(a)) {
+    if (args.AtHelp()) {
       out << kDumpUsage;
       return kExitOk;
     }
-    if (absl::StartsWith(a, "-")) return Usage(err, "unknown option " + a, kDumpUsage);
-    files.push_back(a);
+    if (args.AtOption()) {
+      return Usage(err, "unknown option " + args.Next(), kDumpUsage);
+    }
+    files.push_back(args.Next());
   }
   if (files.size() != 1) return Usage(err, "dump takes one DTB", kDumpUsage);
   auto fdt = Fdt::FromFile(files[0]);
@@ -347,7 +480,7 @@ int Apply(Args& args, std::ostream& out, std::ostream& err) {
   std::string output, symbols_from, error;
   bool force = false;
   while (!args.Done()) {
-    if (IsHelp(args.Peek())) {
+    if (args.AtHelp()) {
       out << kApplyUsage;
       return kExitOk;
     }
@@ -357,10 +490,11 @@ int Apply(Args& args, std::ostream& out, std::ostream& err) {
       if (!error.empty()) return Usage(err, error, kApplyUsage);
       continue;
     }
+    const bool option = args.AtOption();
     std::string a = args.Next();
-    if (a == "--force") {
+    if (option && a == "--force") {
       force = true;
-    } else if (absl::StartsWith(a, "-")) {
+    } else if (option) {
       return Usage(err, "unknown option " + a, kApplyUsage);
     } else {
       files.push_back(a);
@@ -388,7 +522,7 @@ int Apply(Args& args, std::ostream& out, std::ostream& err) {
   OverlayReport report;
   auto result = ApplyOverlays(*base, overlays, options, &report);
   if (!result.ok()) return Fail(err, result.status());
-  const absl::Status written = WriteFileAtomic(output, result->bytes());
+  const absl::Status written = WriteDtb(output, *result);
   if (!written.ok()) return Fail(err, written);
   for (const std::string& a : report.applied) out << "applied " << a << "\n";
   for (const GraftedLabel& g : report.grafted) {
@@ -414,6 +548,9 @@ struct DtbFlags {
   std::vector<std::string> overlay_paths;
   ReconcileOptions options;  // append, memory, seeds, skip_rules, ...
   absl::optional<uint64_t> initrd_start, initrd_end;
+  // The first well-formed option with a wrong value (a wrapping --memory, a
+  // control byte in --append): LoadDtbInputs() returns it before reading.
+  absl::Status bad_value;
 };
 
 // The blobs DtbFlags name. Owns what ReconcileOptions points at; must stay
@@ -424,9 +561,40 @@ struct DtbInputs {
   absl::optional<Fdt> symbols;
 };
 
-// Consumes one DTB flag at the front of `args`; false if it is not one.
-// A malformed value sets `error`.
-bool ParseDtbFlag(Args& args, DtbFlags* f, std::string* error) {
+void NoteBadValue(DtbFlags* f, const absl::Status& s) {
+  if (f->bad_value.ok()) f->bad_value = s;
+}
+
+// The kernel command line is text: a newline or escape sequence would reach
+// /chosen/bootargs and the change report raw.
+absl::Status CheckCommandLineText(absl::string_view text,
+                                  absl::string_view what) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: control byte 0x%02x at offset %d; the kernel command line "
+          "takes printable text (separate parameters with spaces)",
+          what, c, i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Usage check of --skip-rule: a rule name is a word of the CLI, like an
+// option. Returns "" when `name` is a rule.
+std::string CheckRuleName(const std::string& name) {
+  std::vector<std::string> names;
+  for (const ReconcileRule& r : ReconcilePolicy()) {
+    if (name == r.name) return "";
+    names.emplace_back(r.name);
+  }
+  return absl::StrCat("--skip-rule: unknown rule ", Quoted(name), "; rules: ",
+                      absl::StrJoin(names, ", "));
+}
+
+// The DTB flags naming files.
+bool ParseDtbPathFlag(Args& args, DtbFlags* f, std::string* error) {
   std::string value;
   if (args.Value("--dtb", &f->dtb, error) ||
       args.Value("--live", &f->live_path, error) ||
@@ -437,37 +605,54 @@ bool ParseDtbFlag(Args& args, DtbFlags* f, std::string* error) {
     f->overlay_paths.push_back(value);
     return true;
   }
+  return false;
+}
+
+// The DTB flags with a value to check.
+bool ParseDtbValueFlag(Args& args, DtbFlags* f, std::string* error) {
+  std::string value;
   if (args.Value("--append", &value, error) ||
       args.Value("--command-line", &value, error)) {
+    NoteBadValue(f, CheckCommandLineText(value, "--append"));
     f->options.append = value;
     return true;
   }
   if (args.Value("--skip-rule", &value, error)) {
+    if (error->empty()) *error = CheckRuleName(value);
     f->options.skip_rules.push_back(value);
     return true;
   }
   if (args.Value("--memory", &value, error)) {
-    const size_t colon = value.find(':');
-    MemoryRange r;
-    if (colon == std::string::npos ||
-        !ParseNumber(absl::string_view(value).substr(0, colon), &r.base) ||
-        !ParseNumber(absl::string_view(value).substr(colon + 1), &r.size) ||
-        r.size == 0) {
-      *error = "--memory wants BASE:SIZE, e.g. 0x40000000:1G, not '" + value + "'";
-    } else {
-      f->options.memory.push_back(r);
+    absl::StatusOr<MemoryRange> r = ParseMemoryRange(value);
+    if (r.ok()) {
+      f->options.memory.push_back(*r);
+    } else if (error->empty()) {
+      NoteBadValue(f, r.status());
     }
     return true;
   }
-  const std::string& a = args.Peek();
+  const std::string a = args.Peek();
   if (args.Value("--initrd-start", &value, error) ||
       args.Value("--initrd-end", &value, error)) {
-    uint64_t v = 0;
-    if (!ParseNumber(value, &v)) {
-      *error = "not an address: '" + value + "'";
+    const bool start = absl::StartsWith(a, "--initrd-start");
+    absl::StatusOr<uint64_t> v =
+        ParseNumber(value, start ? "--initrd-start" : "--initrd-end");
+    if (!v.ok()) {
+      if (error->empty()) NoteBadValue(f, v.status());
     } else {
-      (absl::StartsWith(a, "--initrd-start") ? f->initrd_start : f->initrd_end) = v;
+      (start ? f->initrd_start : f->initrd_end) = *v;
     }
+    return true;
+  }
+  return false;
+}
+
+// Consumes one DTB flag at the front of `args`; false if it is not one.
+// A missing value or unknown rule sets `error` (usage); a wrong value is
+// kept in `f->bad_value`.
+bool ParseDtbFlag(Args& args, DtbFlags* f, std::string* error) {
+  if (args.OptionsEnded()) return false;
+  if (ParseDtbPathFlag(args, f, error) || ParseDtbValueFlag(args, f, error)) {
     return true;
   }
   static const std::map<std::string, std::function<void(DtbFlags*)>> kSwitches = {
@@ -477,7 +662,7 @@ bool ParseDtbFlag(Args& args, DtbFlags* f, std::string* error) {
       {"--keep-memreserve", [](DtbFlags* d) { d->options.keep_memreserve = true; }},
       {"--force", [](DtbFlags* d) { d->options.force_overlays = true; }},
   };
-  const auto it = kSwitches.find(a);
+  const auto it = kSwitches.find(args.Peek());
   if (it == kSwitches.end()) return false;
   it->second(f);
   args.Next();
@@ -496,8 +681,26 @@ std::string CheckDtbFlags(const DtbFlags& f) {
   return "";
 }
 
+// arm64 copies at most COMMAND_LINE_SIZE - 1 bytes of /chosen/bootargs and
+// drops the rest without a word. Joins like the bootargs rule does.
+absl::Status CheckCommandLineSize(const ReconcileOptions& o) {
+  const std::string reused =
+      o.reused_cmdline.has_value() ? StripBootImage(*o.reused_cmdline) : "";
+  RETURN_IF_ERROR(CheckCommandLineText(reused, kProcCmdline));
+  const size_t append = o.append.has_value() ? o.append->size() : 0;
+  const size_t total =
+      reused.size() + append + (!reused.empty() && append > 0 ? 1 : 0);
+  if (total < kCommandLineSize) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "/chosen/bootargs: the kernel command line would be %d bytes (%d from "
+      "--append, %d from --reuse-cmdline); arm64 takes at most %d "
+      "(COMMAND_LINE_SIZE %d, NUL included) and would cut the rest",
+      total, append, reused.size(), kCommandLineSize - 1, kCommandLineSize));
+}
+
 // Reads every file DtbFlags name and points flags->options at them.
 absl::Status LoadDtbInputs(DtbFlags* f, DtbInputs* in) {
+  RETURN_IF_ERROR(f->bad_value);
   ASSIGN_OR_RETURN(in->target, Fdt::FromFile(f->dtb));
   if (!f->no_live) {
     auto live = Fdt::FromFile(f->live_path.empty() ? kDefaultLive : f->live_path);
@@ -522,6 +725,7 @@ absl::Status LoadDtbInputs(DtbFlags* f, DtbInputs* in) {
   if (f->reuse_cmdline) {
     ASSIGN_OR_RETURN(f->options.reused_cmdline, ReadTextFile(kProcCmdline));
   }
+  RETURN_IF_ERROR(CheckCommandLineSize(f->options));
   f->options.initrd_start = f->initrd_start;
   f->options.initrd_end = f->initrd_end;
   return absl::OkStatus();
@@ -534,12 +738,11 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
   std::string output, error;
   bool show_diff = false;
   while (!args.Done()) {
-    const std::string& a = args.Peek();
-    if (IsHelp(a)) {
+    if (args.AtHelp()) {
       out << kReconcileUsage;
       return kExitOk;
     }
-    if (a == "--list-rules") {
+    if (!args.OptionsEnded() && args.Peek() == "--list-rules") {
       for (const ReconcileRule& r : ReconcilePolicy()) {
         out << absl::StrFormat("%-16s %s\n", r.name, r.description);
       }
@@ -551,8 +754,9 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
       if (!error.empty()) return Usage(err, error, kReconcileUsage);
       continue;
     }
+    const bool option = args.AtOption();
     const std::string flag = args.Next();
-    if (flag == "--diff") {
+    if (option && flag == "--diff") {
       show_diff = true;
     } else {
       return Usage(err, "unknown argument " + flag, kReconcileUsage);
@@ -568,7 +772,7 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
   ReconcileReport report;
   auto result = fdt_handoff::Reconcile(*inputs.target, flags.options, &report);
   if (!result.ok()) return Fail(err, result.status());
-  const absl::Status written = WriteFileAtomic(output, result->bytes());
+  const absl::Status written = WriteDtb(output, *result);
   if (!written.ok()) return Fail(err, written);
   out << report.Format();
   out << "wrote " << output << " (" << result->size() << " bytes)\n";
@@ -583,6 +787,23 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
 }
 
 // --- plan, load, exec ---------------------------------------------------------
+
+// ReadInitrd(): the initrd as loaded (a U-Boot legacy header stripped). An
+// empty one is refused: given on purpose, it would boot without the initrd.
+absl::StatusOr<std::vector<uint8_t>> ReadInitrd(const std::string& path) {
+  ASSIGN_OR_RETURN(std::vector<uint8_t> file, ReadFile(path, uint64_t{2} << 30));
+  if (file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the initrd is empty (0 bytes)"));
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> initrd,
+                   StripUbootLegacyHeader(file, path));
+  if (initrd.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the initrd is empty (a U-Boot header around 0 bytes)"));
+  }
+  return initrd;
+}
 
 enum class KexecMode { kPlan, kLoad, kExec };
 
@@ -650,15 +871,17 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   }
   if (!problem.empty()) return Usage(err, absl::StrCat(name, " ", problem), usage);
   uint64_t page_size = static_cast<uint64_t>(getpagesize());
-  if (!page_text.empty() && !ParseNumber(page_text, &page_size)) {
-    return Usage(err, "--page-size wants a number, not '" + page_text + "'", usage);
+  if (!page_text.empty()) {
+    absl::StatusOr<uint64_t> parsed = ParsePageSize(page_text);
+    if (!parsed.ok()) return Fail(err, parsed.status());
+    page_size = *parsed;
   }
   // Refuse before reading anything: only an arm64 binary can load a kernel.
   if (mode != KexecMode::kPlan && !HostIsArm64()) {
     err << "fdt-handoff: " << name
         << ": this fdt-handoff is not an arm64 binary; load and exec only work "
            "on the arm64 board (use 'plan' to see what would be loaded)\n";
-    return kExitBadInput;
+    return kExitEnvironment;
   }
 
   DtbInputs inputs;
@@ -671,11 +894,9 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
   if (!kernel.ok()) return Fail(err, kernel.status());
   std::vector<uint8_t> initrd;
   if (!initrd_path.empty()) {
-    auto file = ReadFile(initrd_path, uint64_t{2} << 30);
-    if (!file.ok()) return Fail(err, file.status());
-    auto stripped = StripUbootLegacyHeader(*file, initrd_path);
-    if (!stripped.ok()) return Fail(err, stripped.status());
-    initrd = *std::move(stripped);
+    auto read = ReadInitrd(initrd_path);
+    if (!read.ok()) return Fail(err, read.status());
+    initrd = *std::move(read);
   }
   // /proc/iomem describes the machine we run on: use it by default only
   // where we would load (load, exec), or when given.
@@ -707,7 +928,7 @@ int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
                                         : PrepareAndLoad(in, *sys);
   if (!handoff.ok()) return Fail(err, handoff.status());
   if (!dtb_out.empty()) {
-    s = WriteFileAtomic(dtb_out, handoff->dtb.bytes());
+    s = WriteDtb(dtb_out, handoff->dtb);
     if (!s.ok()) return Fail(err, s);
   }
   if (json) {
@@ -750,14 +971,15 @@ int Diff(Args& args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> files;
   bool text = false;
   while (!args.Done()) {
-    std::string a = args.Next();
-    if (IsHelp(a)) {
+    if (args.AtHelp()) {
       out << kDiffUsage;
       return kExitOk;
     }
-    if (a == "--text") {
+    const bool option = args.AtOption();
+    std::string a = args.Next();
+    if (option && a == "--text") {
       text = true;
-    } else if (absl::StartsWith(a, "-")) {
+    } else if (option) {
       return Usage(err, "unknown option " + a, kDiffUsage);
     } else {
       files.push_back(a);
@@ -797,11 +1019,11 @@ absl::optional<int> ParseRegressArgs(Args& args, RegressArgs* r,
                                      std::ostream& out, std::ostream& err) {
   std::string value, error;
   while (!args.Done()) {
-    if (IsHelp(args.Peek())) {
+    if (args.AtHelp()) {
       out << kRegressUsage;
       return kExitOk;
     }
-    if (args.Peek() == "--json") {
+    if (args.AtOption() && args.Peek() == "--json") {
       r->json = true;
       args.Next();
       continue;
@@ -877,7 +1099,7 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
   const std::string& command = argv[0];
   if (IsHelp(command) || command == "help") {
     out << kUsage;
-    return kExitOk;
+    return CheckStdout(kExitOk, out, err);
   }
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()));
   using Command = int (*)(Args&, std::ostream&, std::ostream&);
@@ -891,7 +1113,7 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
     err << "fdt-handoff: unknown command '" << command << "'\n\n" << kUsage;
     return kExitUsage;
   }
-  return it->second(args, out, err);
+  return CheckStdout(it->second(args, out, err), out, err);
 }
 
 }  // namespace fdt_handoff

@@ -10,9 +10,12 @@
 //   fdt-handoff diff A B
 //   fdt-handoff regress [--corpus DIR] ...
 //
-// Exit codes: 0 success, 1 bad input (a file, a tree, an overlay), 2 bad
-// usage. Errors go to `err`; an output file is written only on success, via
-// a temporary file and rename().
+// Exit codes: 0 success, 1 bad input (a file, a tree, an overlay, an
+// option's value), 2 bad usage (unknown command, option or rule, missing
+// argument), 3 refused by the environment (permission denied: not root,
+// EPERM, lockdown, kexec_load_disabled; load/exec on a host that is not
+// arm64). A failed standard output turns 0 into 1. Errors go to `err`; an
+// output file is written only on success, via a temporary file and rename().
 #ifndef TOOLS_CLI_H_
 #define TOOLS_CLI_H_
 
@@ -25,6 +28,7 @@ namespace fdt_handoff {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitEnvironment = 3;
 
 // RunCli()
 //
