@@ -637,11 +637,10 @@ bool ParseDtbValueFlag(Args& args, DtbFlags* f, std::string* error) {
     const bool start = absl::StartsWith(a, "--initrd-start");
     absl::StatusOr<uint64_t> v =
         ParseNumber(value, start ? "--initrd-start" : "--initrd-end");
-    if (!v.ok()) {
-      if (error->empty()) NoteBadValue(f, v.status());
-    } else {
-      (start ? f->initrd_start : f->initrd_end) = *v;
-    }
+    if (!v.ok()) NoteBadValue(f, v.status());
+    // Set even when bad, so the pair check passes and the value's error
+    // is the one reported.
+    (start ? f->initrd_start : f->initrd_end) = v.ok() ? *v : 0;
     return true;
   }
   return false;
