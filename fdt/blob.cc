@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "fdt/fdt_error.h"
 #include "fdt/file_io.h"
+#include "fdt/path.h"
 #include "fdt/status_macros.h"
 
 extern "C" {
@@ -332,8 +333,7 @@ absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
         const int added = fdt_add_subnode(fdt, off, child.c_str());
         return added < 0 ? added : 0;
       }));
-  return parent_path == "/" ? absl::StrCat("/", child)
-                            : absl::StrCat(parent_path, "/", child);
+  return JoinNodePath(parent_path, child);
 }
 
 absl::Status FdtEditor::DeleteNode(absl::string_view path) {

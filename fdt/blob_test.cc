@@ -167,7 +167,7 @@ TEST(Fdt, DirectoryIsRefused) {
   auto fdt = Fdt::FromFile("/");
   ASSERT_FALSE(fdt.ok());
   EXPECT_EQ(fdt.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(fdt.status().message(), "/: is a directory, not a file");
+  EXPECT_EQ(fdt.status().message(), "/: is a directory, not a regular file");
 }
 
 TEST(FdtEditor, GrowsOnDemandAndPacks) {

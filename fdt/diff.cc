@@ -11,16 +11,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "fdt/dts_text.h"
+#include "fdt/path.h"
 
 namespace fdt_handoff {
 namespace {
 
 // ---------------------------------------------------------------------------
 // Structural diff.
-
-std::string ChildPath(const std::string& parent, const std::string& name) {
-  return parent == "/" ? absl::StrCat("/", name) : absl::StrCat(parent, "/", name);
-}
 
 std::string MemReserveText(const std::pair<uint64_t, uint64_t>& entry) {
   return absl::StrCat("0x", absl::Hex(entry.first), " 0x",
@@ -98,14 +95,14 @@ void DiffNodes(const Node& a, const Node& b, const std::string& path,
   while (i < ca.size() || j < cb.size()) {
     if (j == cb.size() || (i < ca.size() && ca[i]->name < cb[j]->name)) {
       out->push_back(TreeChange{TreeChange::Kind::kNodeRemoved,
-                                ChildPath(path, ca[i]->name), "", "", ""});
+                                JoinNodePath(path, ca[i]->name), "", "", ""});
       ++i;
     } else if (i == ca.size() || cb[j]->name < ca[i]->name) {
       out->push_back(TreeChange{TreeChange::Kind::kNodeAdded,
-                                ChildPath(path, cb[j]->name), "", "", ""});
+                                JoinNodePath(path, cb[j]->name), "", "", ""});
       ++j;
     } else {
-      DiffNodes(*ca[i], *cb[j], ChildPath(path, ca[i]->name), out);
+      DiffNodes(*ca[i], *cb[j], JoinNodePath(path, ca[i]->name), out);
       ++i;
       ++j;
     }

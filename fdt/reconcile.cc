@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "fdt/memory.h"
+#include "fdt/path.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
 
@@ -59,11 +60,6 @@ struct RuleContext {
 namespace {
 
 constexpr size_t kRngSeedSize = 128;  // What Linux's kexec_file adds, too.
-
-std::string Join(absl::string_view parent, absl::string_view child) {
-  return parent == "/" ? absl::StrCat("/", child)
-                       : absl::StrCat(parent, "/", child);
-}
 
 // --- memory ----------------------------------------------------------------
 
@@ -167,7 +163,7 @@ absl::Status ReservedMemoryRule(RuleContext& c) {
       have_node = true;
     }
     std::string name = live.name;
-    if (c.editor.NodeOffset(Join("/reserved-memory", name)).ok()) {
+    if (c.editor.NodeOffset(JoinNodePath("/reserved-memory", name)).ok()) {
       name = absl::StrCat(name, "-live");
     }
     ASSIGN_OR_RETURN(std::string path,
@@ -233,8 +229,8 @@ bool FindByCompatibleAndReg(const Node& node, const std::string& path,
     return true;
   }
   for (const Node& child : node.children) {
-    if (FindByCompatibleAndReg(child, Join(path, child.name), compatible, reg,
-                               found)) {
+    if (FindByCompatibleAndReg(child, JoinNodePath(path, child.name),
+                               compatible, reg, found)) {
       return true;
     }
   }
