@@ -41,6 +41,9 @@ constexpr char kDefaultLive[] = "/sys/firmware/fdt";
 // silently cuts a longer /chosen/bootargs.
 constexpr size_t kCommandLineSize = 2048;
 
+constexpr char kProcCmdline[] = "/proc/cmdline";
+constexpr char kProcIomem[] = "/proc/iomem";
+
 // Appended to every usage text (adjacent literals), so each --help says it.
 #define FDT_HANDOFF_EXIT_STATUS_HELP                                          \
   "\nExit status: 0 success; 1 bad input (a file, a tree, an overlay, an\n"  \
@@ -48,8 +51,6 @@ constexpr size_t kCommandLineSize = 2048;
   "argument); 3 refused by the system (permission denied: not root,\n"       \
   "lockdown, kexec_load_disabled; load and exec on a host that is not\n"     \
   "arm64). '--' ends the options.\n"
-constexpr char kProcCmdline[] = "/proc/cmdline";
-constexpr char kProcIomem[] = "/proc/iomem";
 
 constexpr char kUsage[] =
     R"(usage: fdt-handoff COMMAND [options]
@@ -296,9 +297,12 @@ absl::StatusOr<uint64_t> ParseNumber(absl::string_view text,
   if (digits.empty()) return bad("no digits (decimal, or hex with 0x)");
   uint64_t v = 0;
   for (char c : digits) {
-    const int d = absl::ascii_isdigit(c)                  ? c - '0'
-                  : base == 16 && absl::ascii_isxdigit(c) ? absl::ascii_tolower(c) - 'a' + 10
-                                                          : -1;
+    int d = -1;
+    if (absl::ascii_isdigit(c)) {
+      d = c - '0';
+    } else if (base == 16 && absl::ascii_isxdigit(c)) {
+      d = absl::ascii_tolower(c) - 'a' + 10;
+    }
     if (d < 0) {
       return bad(absl::StrCat(Quoted(std::string(1, c)),
                               " is not a ", base == 16 ? "hex" : "decimal",
@@ -361,7 +365,6 @@ int Fail(std::ostream& err, const absl::Status& status) {
   err << "fdt-handoff: " << status.message() << "\n";
   return ExitCodeFor(status);
 }
-
 
 int Usage(std::ostream& err, absl::string_view message,
           absl::string_view usage) {
