@@ -377,12 +377,9 @@ int Usage(std::ostream& err, absl::string_view message,
 absl::Status WriteDtb(const std::string& path, const Fdt& dtb) {
   WriteOptions options;
   options.on_temp_file = RegisterTempFile;
-  auto tree = ParseTree(dtb);
-  if (!tree.ok()) return tree.status();
-  const Node* chosen = tree->Find("/chosen");
-  options.owner_only = chosen != nullptr &&
-                       (chosen->FindProperty("kaslr-seed") != nullptr ||
-                        chosen->FindProperty("rng-seed") != nullptr);
+  const FdtEditor reader(dtb);  // A copy, but no tree: this is on load's path.
+  options.owner_only = reader.Property("/chosen", "kaslr-seed").has_value() ||
+                       reader.Property("/chosen", "rng-seed").has_value();
   return WriteFileAtomic(path, dtb.bytes(), options);
 }
 
