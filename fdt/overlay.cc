@@ -1,14 +1,15 @@
 #include "fdt/overlay.h"
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "fdt/fdt_error.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
@@ -22,9 +23,27 @@ namespace {
 
 constexpr uint32_t kUnresolvedPhandle = 0xffffffffu;
 
-// One reference from an overlay's /__fixups__: "<path>:<property>:<offset>".
+// A fragment libfdt merges: a child of the overlay's root with an
+// __overlay__ node (overlay_merge() skips the others).
+struct Fragment {
+  std::string name;
+  int offset = -1;
+};
+
+// One entry of an overlay's /__fixups__: label 'label' is written, as a
+// phandle, at byte `offset` of property `property` of node `path`.
+struct FixupEntry {
+  std::string label;
+  std::string text;      // The entry as written: "<path>:<property>:<offset>".
+  std::string fragment;  // First component of the path, for messages.
+  std::string property;
+  int node = -1;         // The node's offset in the overlay.
+  uint32_t offset = 0;
+};
+
+// What ResolveLabels() needs of the fixups: which fragments use a label.
 struct FixupUse {
-  std::string fragment;  // First path component, e.g. "fragment@4".
+  std::string fragment;
   std::string property;  // "target" for a fragment target.
 };
 
@@ -34,27 +53,29 @@ std::string Describe(const Fdt& fdt) {
                        : absl::StrCat(fdt.origin(), " (model \"", model, "\")");
 }
 
-absl::StatusOr<std::map<std::string, std::vector<FixupUse>>> ParseFixups(
-    const Fdt& overlay, const Tree& tree) {
-  std::map<std::string, std::vector<FixupUse>> out;
-  const Node* fixups = tree.Find("/__fixups__");
-  if (fixups == nullptr) return out;
-  for (const Property& p : fixups->properties) {
-    for (const std::string& entry : PropertyStrings(p)) {
-      std::vector<std::string> parts = absl::StrSplit(entry, ':');
-      uint32_t offset = 0;
-      if (parts.size() != 3 || parts[0].size() < 2 || parts[0][0] != '/' ||
-          !absl::SimpleAtoi(parts[2], &offset)) {
-        return absl::DataLossError(
-            absl::StrCat(overlay.origin(), ": malformed /__fixups__ entry \"",
-                         entry, "\" for label '", p.name, "'"));
-      }
-      std::vector<std::string> path =
-          absl::StrSplit(parts[0].substr(1), '/');
-      out[p.name].push_back(FixupUse{path[0], parts[1]});
-    }
+std::string PathOf(const void* fdt, int node) {
+  char buf[1024];
+  if (fdt_get_path(fdt, node, buf, sizeof(buf)) != 0) return "(a long path)";
+  return buf;
+}
+
+// The string a property holds up to its first NUL (or its end).
+std::string PropString(const void* value, int len) {
+  const char* s = static_cast<const char*>(value);
+  return std::string(s, strnlen(s, static_cast<size_t>(len)));
+}
+
+// Offsets of the nodes of `fdt` holding `path` (the tree being edited).
+// FindNodeOffsets() finds several in one walk; paths it does not know in
+// canonical form ("/soc/" as libfdt 1.6.1 writes for a label on an
+// __overlay__ node) are looked up the way libfdt itself does.
+std::vector<int> NodeOffsets(const void* fdt,
+                             const std::vector<std::string>& paths) {
+  std::vector<int> offsets = FindNodeOffsets(fdt, paths);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (offsets[i] < 0) offsets[i] = fdt_path_offset(fdt, paths[i].c_str());
   }
-  return out;
+  return offsets;
 }
 
 std::string FragmentsUsing(const std::vector<FixupUse>& uses) {
@@ -97,6 +118,252 @@ absl::Status CheckBoard(const Fdt& base, const Fdt& overlay, bool force) {
       absl::StrJoin(have, "\", \""), "\"; pass --force to apply it anyway"));
 }
 
+// The fragments libfdt will merge, in its order. An overlay without any is
+// refused although libfdt would apply it as a no-op: it is almost always a
+// base DTB given in the wrong place.
+absl::StatusOr<std::vector<Fragment>> ListFragments(const Fdt& overlay) {
+  std::vector<Fragment> out;
+  const void* o = overlay.data();
+  int child = 0;
+  fdt_for_each_subnode(child, o, 0) {
+    if (fdt_subnode_offset(o, child, "__overlay__") < 0) continue;
+    int len = 0;
+    const char* name = fdt_get_name(o, child, &len);
+    out.push_back(Fragment{std::string(name, static_cast<size_t>(len)), child});
+  }
+  if (out.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        overlay.origin(),
+        ": not an overlay: no fragment with an __overlay__ node"));
+  }
+  return out;
+}
+
+// libfdt adds the base's highest phandle to every phandle of the overlay
+// (overlay_adjust_local_phandles()), so each must be one 32-bit cell.
+absl::Status CheckOverlayPhandles(const Fdt& overlay) {
+  const void* o = overlay.data();
+  int depth = 0;
+  for (int node = 0; node >= 0 && depth >= 0;
+       node = fdt_next_node(o, node, &depth)) {
+    for (const char* name : {"phandle", "linux,phandle"}) {
+      int len = 0;
+      if (fdt_getprop(o, node, name, &len) != nullptr && len != 4) {
+        return absl::DataLossError(absl::StrCat(
+            overlay.origin(), ": node ", PathOf(o, node), ": '", name,
+            "' is ", len, " bytes; a phandle is one 32-bit cell (4 bytes)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Checks one property of a /__local_fixups__ node against the overlay node
+// it mirrors: a list of 32-bit offsets, each leaving room for a phandle.
+// libfdt 1.6.1 reads the old value before it checks the offset, so a wild
+// offset would crash it: this check must come first.
+absl::Status CheckLocalFixupProperty(const Fdt& overlay, int tree_node,
+                                     int fixup_node, int prop) {
+  const void* o = overlay.data();
+  const char* name = nullptr;
+  int len = 0;
+  const void* value = fdt_getprop_by_offset(o, prop, &name, &len);
+  const std::string where =
+      absl::StrCat(overlay.origin(), ": ", PathOf(o, fixup_node), ":", name);
+  if (value == nullptr || len % 4 != 0) {
+    return absl::DataLossError(absl::StrCat(
+        where, " is ", len, " bytes, not a list of 32-bit offsets"));
+  }
+  int tree_len = 0;
+  if (fdt_getprop(o, tree_node, name, &tree_len) == nullptr) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the overlay has no property ", PathOf(o, tree_node), ":",
+        name, " to fix up"));
+  }
+  const uint8_t* cells = static_cast<const uint8_t*>(value);
+  for (int i = 0; i < len; i += 4) {
+    const uint64_t offset = ReadBe32(cells + i);
+    if (offset + 4 > static_cast<uint64_t>(tree_len)) {
+      return absl::DataLossError(absl::StrCat(
+          where, ": offset ", offset, " is past the end of ",
+          PathOf(o, tree_node), ":", name, " (", tree_len,
+          " bytes; a phandle there needs bytes ", offset, "..", offset + 3,
+          ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Walks /__local_fixups__ beside the overlay's own nodes, as libfdt's
+// overlay_update_local_references() does (iteratively: no recursion on
+// hostile depth).
+absl::Status CheckLocalFixups(const Fdt& overlay) {
+  const void* o = overlay.data();
+  const int root = fdt_path_offset(o, "/__local_fixups__");
+  if (root < 0) return absl::OkStatus();
+  std::vector<std::pair<int, int>> pending = {{0, root}};  // tree, fixup
+  while (!pending.empty()) {
+    const auto [tree_node, fixup_node] = pending.back();
+    pending.pop_back();
+    int prop = 0;
+    fdt_for_each_property_offset(prop, o, fixup_node) {
+      RETURN_IF_ERROR(
+          CheckLocalFixupProperty(overlay, tree_node, fixup_node, prop));
+    }
+    int child = 0;
+    fdt_for_each_subnode(child, o, fixup_node) {
+      const char* name = fdt_get_name(o, child, nullptr);
+      const int tree_child = fdt_subnode_offset(o, tree_node, name);
+      if (tree_child < 0) {
+        return absl::DataLossError(absl::StrCat(
+            overlay.origin(), ": ", PathOf(o, child), " names node ",
+            PathOf(o, tree_node) == "/" ? "" : PathOf(o, tree_node), "/",
+            name, ", which is not in the overlay"));
+      }
+      pending.emplace_back(tree_child, child);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// libfdt reads the offset with strtoul() and then uses it as an int: a
+// sign, a value past INT_MAX or one that wraps would write outside the
+// property, so those are refused here (libfdt 1.6.1 would write at the
+// wrapped offset, or crash). Leading blanks and a '+' pass, as in libfdt.
+absl::StatusOr<uint32_t> ParseFixupOffset(const std::string& text,
+                                          const std::string& where) {
+  const char* start = text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long value = std::strtoul(start, &end, 10);
+  if (end == start || *end != '\0') {
+    return absl::DataLossError(absl::StrCat(
+        where, ": malformed: the offset \"", text,
+        "\" is not a decimal number (expected \"<path>:<property>:<offset>\")"));
+  }
+  if (errno == ERANGE || value > INT_MAX ||
+      text.find('-') != std::string::npos) {
+    return absl::DataLossError(
+        absl::StrCat(where, ": offset ", text, " is out of range"));
+  }
+  return static_cast<uint32_t>(value);
+}
+
+// Splits one /__fixups__ entry exactly where libfdt's
+// overlay_fixup_phandle() does and checks that the phandle fits where it is
+// to be written (libfdt would say only FDT_ERR_NOTFOUND, or NOSPACE).
+absl::StatusOr<FixupEntry> ParseFixupEntry(const Fdt& overlay,
+                                           const std::string& label,
+                                           const std::string& text) {
+  const std::string where =
+      absl::StrCat(overlay.origin(), ": /__fixups__ entry \"", text,
+                   "\" for label '", label, "'");
+  const size_t colon1 = text.find(':');
+  const size_t colon2 =
+      colon1 == std::string::npos ? colon1 : text.find(':', colon1 + 1);
+  if (colon2 == std::string::npos || colon2 == colon1 + 1) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": malformed (expected \"<path>:<property>:<offset>\")"));
+  }
+  FixupEntry e{label, text, "", text.substr(colon1 + 1, colon2 - colon1 - 1)};
+  ASSIGN_OR_RETURN(e.offset,
+                   ParseFixupOffset(text.substr(colon2 + 1), where));
+  const std::string path = text.substr(0, colon1);
+  const size_t start = !path.empty() && path[0] == '/' ? 1 : 0;
+  const size_t slash = path.find('/', start);
+  e.fragment = path.substr(
+      start, slash == std::string::npos ? slash : slash - start);
+  const void* o = overlay.data();
+  e.node = fdt_path_offset_namelen(o, path.data(), static_cast<int>(colon1));
+  if (e.node < 0) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": node ", path, " is not in the overlay"));
+  }
+  int len = 0;
+  if (fdt_getprop(o, e.node, e.property.c_str(), &len) == nullptr) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the overlay's ", path, " has no property '", e.property,
+        "'"));
+  }
+  if (uint64_t{e.offset} + 4 > static_cast<uint64_t>(len)) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": offset ", e.offset, " is past the end of ", path, ":",
+        e.property, " (", len, " bytes; the phandle needs bytes ", e.offset,
+        "..", uint64_t{e.offset} + 3, ")"));
+  }
+  return e;
+}
+
+// Every /__fixups__ entry, in libfdt's order, each checked.
+absl::StatusOr<std::vector<FixupEntry>> ParseFixups(const Fdt& overlay) {
+  std::vector<FixupEntry> out;
+  const void* o = overlay.data();
+  const int fixups = fdt_path_offset(o, "/__fixups__");
+  if (fixups < 0) return out;
+  int prop = 0;
+  fdt_for_each_property_offset(prop, o, fixups) {
+    const char* label = nullptr;
+    int len = 0;
+    const char* value =
+        static_cast<const char*>(fdt_getprop_by_offset(o, prop, &label, &len));
+    if (value == nullptr || len <= 0 || value[len - 1] != '\0') {
+      return absl::DataLossError(absl::StrCat(
+          overlay.origin(), ": /__fixups__ property for label '", label,
+          "' is not a list of \"<path>:<property>:<offset>\" strings"));
+    }
+    for (int i = 0; i < len;) {
+      const std::string text(value + i);
+      ASSIGN_OR_RETURN(FixupEntry e, ParseFixupEntry(overlay, label, text));
+      out.push_back(std::move(e));
+      i += static_cast<int>(text.size()) + 1;
+    }
+  }
+  return out;
+}
+
+// Checks the overlay's own /__symbols__ as libfdt's overlay_symbol_update()
+// will read them after merging (it would fail only after the merge, with
+// FDT_ERR_BADVALUE or BADOVERLAY).
+absl::Status CheckOverlaySymbols(const Fdt& overlay) {
+  const void* o = overlay.data();
+  const int symbols = fdt_subnode_offset(o, 0, "__symbols__");
+  if (symbols < 0) return absl::OkStatus();
+  int prop = 0;
+  fdt_for_each_property_offset(prop, o, symbols) {
+    const char* name = nullptr;
+    int len = 0;
+    const char* v =
+        static_cast<const char*>(fdt_getprop_by_offset(o, prop, &name, &len));
+    const std::string where =
+        absl::StrCat(overlay.origin(), ": /__symbols__ label '", name, "'");
+    if (v == nullptr || len < 1 || std::memchr(v, '\0', len) != v + len - 1 ||
+        v[0] != '/') {
+      return absl::DataLossError(absl::StrCat(
+          where, " is not an absolute path (one string starting with '/')"));
+    }
+    const std::string path(v);
+    const size_t slash = path.find('/', 1);
+    if (slash == std::string::npos) continue;  // Not merged: ignored.
+    const std::string rest = path.substr(slash);
+    if (rest != "/__overlay__" && rest.rfind("/__overlay__/", 0) != 0) continue;
+    const int fragment = fdt_subnode_offset_namelen(
+        o, 0, path.data() + 1, static_cast<int>(slash - 1));
+    if (fragment < 0 || fdt_subnode_offset(o, fragment, "__overlay__") < 0) {
+      return absl::DataLossError(absl::StrCat(
+          where, " names ", path, ", but the overlay has no ",
+          path.substr(0, slash), "/__overlay__"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The packed size of a tree being edited (what fdt_pack() will make it).
+size_t PackedSize(const void* fdt) {
+  const size_t header = (sizeof(fdt_header) + 7) / 8 * 8;
+  return header + (static_cast<size_t>(fdt_num_mem_rsv(fdt)) + 1) * 16 +
+         fdt_size_dt_struct(fdt) + fdt_size_dt_strings(fdt);
+}
+
 class OverlayApplier {
  public:
   OverlayApplier(FdtEditor& editor, const Fdt& base,
@@ -110,7 +377,7 @@ class OverlayApplier {
   }
 
   absl::Status Apply(const Fdt& overlay);
-  // Removes the grafted symbols and reports them.
+  // Removes the grafted symbols, checks the size and reports.
   absl::Status Finish();
 
  private:
@@ -122,16 +389,39 @@ class OverlayApplier {
     bool graft = false;
     int offset = -1;
   };
+  using Uses = std::map<std::string, std::vector<FixupUse>>;
 
   // Makes every label of `fixups` resolvable: finds each one's node (in the
   // tree's own symbols, else the symbol source's), checks it, then gives
-  // the nodes phandles and grafts the missing symbols in one batch each.
-  absl::Status ResolveLabels(
-      const Fdt& overlay,
-      const std::map<std::string, std::vector<FixupUse>>& fixups);
-  absl::Status CheckFragments(const Fdt& overlay, const Tree& tree,
-                              const std::map<std::string,
-                                             std::vector<FixupUse>>& fixups);
+  // grafted nodes phandles and grafts the missing symbols in one batch each.
+  absl::Status ResolveLabels(const Fdt& overlay, const Uses& fixups);
+  absl::StatusOr<std::vector<Resolved>> FindLabels(const Fdt& overlay,
+                                                   const Uses& fixups);
+  absl::Status CheckLabelNodes(const Fdt& overlay, const Uses& fixups,
+                               std::vector<Resolved>& resolved);
+  absl::Status GraftLabels(const std::vector<Resolved>& resolved);
+
+  // libfdt refused `overlay` with `failed`: finds which step and says why.
+  absl::Status Explain(const Fdt& overlay,
+                       const std::vector<Fragment>& fragments,
+                       const std::vector<FixupEntry>& fixups,
+                       const absl::Status& failed);
+  absl::Status ExplainSymbols(const Fdt& overlay,
+                              const std::vector<Fragment>& fragments,
+                              const std::vector<FixupEntry>& fixups,
+                              uint32_t delta, const void* merged,
+                              const absl::Status& failed);
+  absl::Status CheckPhandleRoom(const Fdt& overlay, uint32_t delta);
+  absl::StatusOr<FdtEditor> ApplyPrefix(const Fdt& overlay,
+                                        const std::vector<Fragment>& fragments,
+                                        const std::vector<FixupEntry>& fixups,
+                                        size_t count);
+  absl::Status CheckTarget(const Fdt& overlay, const Fragment& fragment,
+                           size_t index, const void* tree, uint32_t delta,
+                           const std::vector<FixupEntry>& fixups);
+  std::string Where(size_t fragment_index) const;
+  absl::Status TooBig(const std::vector<std::string>& overlays,
+                      size_t bytes) const;
 
   const Fdt& base_;
   const OverlayOptions& options_;
@@ -140,6 +430,7 @@ class OverlayApplier {
   bool editor_has_symbols_;
   int source_symbols_ = -1;
   std::vector<GraftedLabel> grafted_;
+  std::vector<std::string> applied_;
   bool created_symbols_ = false;
 };
 
@@ -154,16 +445,13 @@ absl::optional<std::string> SymbolAt(const void* fdt, int symbols,
   return std::string(path, strnlen(path, static_cast<size_t>(len)));
 }
 
-absl::Status OverlayApplier::ResolveLabels(
-    const Fdt& overlay,
-    const std::map<std::string, std::vector<FixupUse>>& fixups) {
-  if (fixups.empty()) return absl::OkStatus();
+absl::StatusOr<std::vector<OverlayApplier::Resolved>>
+OverlayApplier::FindLabels(const Fdt& overlay, const Uses& fixups) {
   const void* fdt = editor_.data();
   const Fdt* source = options_.symbol_source;
   const int own_symbols =
       editor_has_symbols_ ? fdt_path_offset(fdt, "/__symbols__") : -1;
   std::vector<Resolved> resolved;
-  std::vector<std::string> source_paths;
   for (const auto& [label, uses] : fixups) {
     Resolved r;
     r.label = label;
@@ -189,57 +477,72 @@ absl::Status OverlayApplier::ResolveLabels(
     }
     resolved.push_back(r);
   }
-  // One walk of each tree finds every node.
+  return resolved;
+}
+
+absl::Status OverlayApplier::CheckLabelNodes(const Fdt& overlay,
+                                             const Uses& fixups,
+                                             std::vector<Resolved>& resolved) {
+  const void* fdt = editor_.data();
+  const Fdt* source = options_.symbol_source;
   std::vector<std::string> paths;
   for (const Resolved& r : resolved) paths.push_back(r.path);
-  const std::vector<int> offsets = FindNodeOffsets(fdt, paths);
+  const std::vector<int> offsets = NodeOffsets(fdt, paths);
   const std::vector<int> source_offsets =
-      source != nullptr ? FindNodeOffsets(source->data(), paths)
+      source != nullptr ? NodeOffsets(source->data(), paths)
                         : std::vector<int>(paths.size(), -1);
   for (size_t i = 0; i < resolved.size(); ++i) {
     Resolved& r = resolved[i];
-    const std::vector<FixupUse>& uses = fixups.at(r.label);
+    const std::string who = absl::StrCat(
+        overlay.origin(), ": ", FragmentsUsing(fixups.at(r.label)),
+        ": label '", r.label, "'");
     r.offset = offsets[i];
     if (r.offset < 0) {
-      if (!r.graft) {
-        return absl::NotFoundError(absl::StrCat(
-            overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
-            "' points at ", r.path, ", which is not in ", Describe(base_)));
-      }
-      return absl::NotFoundError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
-          "' names ", r.path, " in ", source->origin(),
-          ", but that node is not in ", Describe(base_)));
+      return absl::NotFoundError(
+          r.graft ? absl::StrCat(who, " names ", r.path, " in ",
+                                 source->origin(), ", but that node is not in ",
+                                 Describe(base_))
+                  : absl::StrCat(who, " points at ", r.path,
+                                 ", which is not in ", Describe(base_)));
     }
-    if (!r.graft) continue;
-    const int source_node = source_offsets[i];
-    const auto want = Compatible(source->data(), source_node);
+    if (!r.graft) {
+      // libfdt resolves a label only to a node with a phandle; only
+      // grafting (our addition) may give it one.
+      if (fdt_get_phandle(fdt, r.offset) == 0) {
+        return absl::NotFoundError(absl::StrCat(
+            who, " names ", r.path, ", which has no phandle in ",
+            Describe(base_), " (dtc -@ gives every labelled node one)"));
+      }
+      continue;
+    }
+    const auto want = Compatible(source->data(), source_offsets[i]);
     const auto have = Compatible(fdt, r.offset);
     if (want != have) {
       return absl::FailedPreconditionError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", r.label,
-          "' names ", r.path, " with compatible ", CompatibleText(want),
+          who, " names ", r.path, " with compatible ", CompatibleText(want),
           " in ", source->origin(), ", but that node in ", base_.origin(),
           " has compatible ", CompatibleText(have),
           "; the symbol source is not the same board"));
     }
-    r.preferred_phandle = fdt_get_phandle(source->data(), source_node);
+    r.preferred_phandle = fdt_get_phandle(source->data(), source_offsets[i]);
   }
-  // libfdt resolves a label only to a node with a phandle. Nodes of a -@
-  // build have theirs already: only the others cost a walk.
+  return absl::OkStatus();
+}
+
+absl::Status OverlayApplier::GraftLabels(const std::vector<Resolved>& resolved) {
+  const void* fdt = editor_.data();
+  // Nodes of a -@ build have phandles already: only the others cost a walk.
   std::vector<FdtEditor::PhandleRequest> requests;
   std::vector<size_t> requested;
-  std::vector<bool> had_phandle;
   std::vector<uint32_t> phandles;
   for (size_t i = 0; i < resolved.size(); ++i) {
-    const uint32_t existing = fdt_get_phandle(fdt, resolved[i].offset);
-    had_phandle.push_back(existing != 0);
-    phandles.push_back(existing);
-    if (existing == 0) {
+    phandles.push_back(fdt_get_phandle(fdt, resolved[i].offset));
+    if (phandles.back() == 0 && resolved[i].graft) {
       requests.push_back({resolved[i].path, resolved[i].preferred_phandle});
       requested.push_back(i);
     }
   }
+  const std::vector<uint32_t> had = phandles;
   if (!requests.empty()) {
     ASSIGN_OR_RETURN(std::vector<uint32_t> added,
                      editor_.EnsurePhandles(requests));
@@ -254,8 +557,9 @@ absl::Status OverlayApplier::ResolveLabels(
     std::vector<uint8_t> value(r.path.begin(), r.path.end());
     value.push_back(0);
     symbols.emplace_back(r.label, std::move(value));
-    grafted_.push_back(GraftedLabel{r.label, r.path, source->origin(),
-                                    phandles[i], !had_phandle[i]});
+    grafted_.push_back(GraftedLabel{r.label, r.path,
+                                    options_.symbol_source->origin(),
+                                    phandles[i], had[i] == 0});
   }
   if (symbols.empty()) return absl::OkStatus();
   if (!editor_has_symbols_) {
@@ -266,67 +570,293 @@ absl::Status OverlayApplier::ResolveLabels(
   return editor_.SetProperties("/__symbols__", symbols);
 }
 
-absl::Status OverlayApplier::CheckFragments(
-    const Fdt& overlay, const Tree& tree,
-    const std::map<std::string, std::vector<FixupUse>>& fixups) {
-  int fragments = 0;
-  for (const Node& fragment : tree.root.children) {
-    if (fragment.FindChild("__overlay__") == nullptr) continue;
-    ++fragments;
-    const Property* target_path = fragment.FindProperty("target-path");
-    const Property* target = fragment.FindProperty("target");
-    if (target_path != nullptr) {
-      const std::vector<std::string> s = PropertyStrings(*target_path);
-      const std::string path = s.empty() ? "" : s[0];
-      if (fdt_path_offset(editor_.data(), path.c_str()) < 0) {
-        return absl::NotFoundError(absl::StrCat(
-            overlay.origin(), ": ", fragment.name, ": target-path \"", path,
-            "\" is not in ", Describe(base_)));
+absl::Status OverlayApplier::ResolveLabels(const Fdt& overlay,
+                                           const Uses& fixups) {
+  if (fixups.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<Resolved> resolved, FindLabels(overlay, fixups));
+  RETURN_IF_ERROR(CheckLabelNodes(overlay, fixups, resolved));
+  return GraftLabels(resolved);
+}
+
+// --- Explaining a refusal ---------------------------------------------------
+
+absl::Status OverlayApplier::TooBig(const std::vector<std::string>& overlays,
+                                    size_t bytes) const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the result of applying ", absl::StrJoin(overlays, ", "), " to ",
+      base_.origin(), bytes > 0 ? absl::StrCat(" is ", bytes, " bytes, over")
+                                : std::string(" exceeds"),
+      " the 2 MiB (", kMaxDtbSize, "-byte) arm64 DTB limit"));
+}
+
+std::string OverlayApplier::Where(size_t fragment_index) const {
+  return absl::StrCat(
+      Describe(base_),
+      applied_.empty() ? "" : absl::StrCat(" (after ", absl::StrJoin(applied_, ", "), ")"),
+      fragment_index == 0 ? ""
+                          : ", nor made by the fragments before it");
+}
+
+// libfdt's NOPHANDLES: an overlay phandle plus the base's highest phandle
+// must stay below 0xffffffff.
+absl::Status OverlayApplier::CheckPhandleRoom(const Fdt& overlay,
+                                              uint32_t delta) {
+  const void* o = overlay.data();
+  int depth = 0;
+  for (int node = 0; node >= 0 && depth >= 0;
+       node = fdt_next_node(o, node, &depth)) {
+    for (const char* name : {"phandle", "linux,phandle"}) {
+      int len = 0;
+      const void* v = fdt_getprop(o, node, name, &len);
+      if (v == nullptr || len != 4) continue;
+      const uint64_t moved =
+          uint64_t{ReadBe32(static_cast<const uint8_t*>(v))} + delta;
+      if (moved >= kUnresolvedPhandle) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            overlay.origin(), ": node ", PathOf(o, node), ": ", name, " 0x",
+            absl::Hex(ReadBe32(static_cast<const uint8_t*>(v))),
+            " moved past the highest phandle of ", Describe(base_), " (0x",
+            absl::Hex(delta), ") leaves the 32-bit phandle range"));
       }
-    } else if (target != nullptr && target->value.size() == 4) {
-      const uint32_t phandle = ReadBe32(target->value.data());
-      if (phandle == kUnresolvedPhandle) {
-        bool fixed = false;
-        for (const auto& [label, uses] : fixups) {
-          for (const FixupUse& u : uses) {
-            fixed |= u.fragment == fragment.name && u.property == "target";
-          }
-        }
-        if (!fixed) {
-          return absl::DataLossError(absl::StrCat(
-              overlay.origin(), ": ", fragment.name,
-              ": target is unresolved (0xffffffff) and no /__fixups__ entry "
-              "names it"));
-        }
-      } else if (fdt_node_offset_by_phandle(editor_.data(), phandle) < 0) {
-        return absl::NotFoundError(absl::StrCat(
-            overlay.origin(), ": ", fragment.name, ": target phandle 0x",
-            absl::Hex(phandle), " is not in ", Describe(base_)));
-      }
-    } else {
-      return absl::DataLossError(
-          absl::StrCat(overlay.origin(), ": ", fragment.name,
-                       ": has neither a 4-byte 'target' nor 'target-path'"));
     }
-  }
-  if (fragments == 0) {
-    return absl::DataLossError(absl::StrCat(
-        overlay.origin(),
-        ": not an overlay: no fragment with an __overlay__ node"));
   }
   return absl::OkStatus();
 }
 
+// A copy of `overlay` with only its first `count` fragments (and the
+// __fixups__ and __local_fixups__ entries of those), without __symbols__.
+absl::StatusOr<Fdt> TruncatedOverlay(const Fdt& overlay,
+                                     const std::vector<Fragment>& fragments,
+                                     const std::vector<FixupEntry>& fixups,
+                                     size_t count) {
+  const void* o = overlay.data();
+  // Each root child's subtree spans the offsets up to the next one.
+  std::vector<int> starts;
+  int child = 0;
+  fdt_for_each_subnode(child, o, 0) starts.push_back(child);
+  std::set<int> dropped;
+  for (size_t i = count; i < fragments.size(); ++i) {
+    dropped.insert(fragments[i].offset);
+  }
+  auto in_dropped = [&](int node) {
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const bool inside = node >= starts[i] &&
+                          (i + 1 == starts.size() || node < starts[i + 1]);
+      if (inside) return dropped.count(starts[i]) > 0;
+    }
+    return false;
+  };
+  std::map<std::string, std::vector<uint8_t>> kept;  // label -> entries
+  for (const FixupEntry& e : fixups) {
+    std::vector<uint8_t>& v = kept[e.label];
+    if (in_dropped(e.node)) continue;
+    v.insert(v.end(), e.text.begin(), e.text.end());
+    v.push_back(0);
+  }
+  FdtEditor editor(overlay);
+  for (const auto& [label, value] : kept) {
+    RETURN_IF_ERROR(value.empty()
+                        ? editor.DeleteProperty("/__fixups__", label).status()
+                        : editor.SetProperty("/__fixups__", label, value));
+  }
+  const int local = fdt_path_offset(o, "/__local_fixups__");
+  if (local >= 0) {
+    fdt_for_each_subnode(child, o, local) {
+      const char* name = fdt_get_name(o, child, nullptr);
+      if (dropped.count(fdt_subnode_offset(o, 0, name)) == 0) continue;
+      RETURN_IF_ERROR(editor.DeleteNode(absl::StrCat("/__local_fixups__/", name)));
+    }
+  }
+  if (fdt_path_offset(o, "/__symbols__") >= 0) {
+    RETURN_IF_ERROR(editor.DeleteNode("/__symbols__"));
+  }
+  for (size_t i = fragments.size(); i > count; --i) {
+    RETURN_IF_ERROR(editor.DeleteNode("/" + fragments[i - 1].name));
+  }
+  return std::move(editor).Finish(overlay.origin());
+}
+
+absl::StatusOr<FdtEditor> OverlayApplier::ApplyPrefix(
+    const Fdt& overlay, const std::vector<Fragment>& fragments,
+    const std::vector<FixupEntry>& fixups, size_t count) {
+  FdtEditor scratch = editor_;
+  if (count == 0) return scratch;
+  ASSIGN_OR_RETURN(Fdt prefix,
+                   TruncatedOverlay(overlay, fragments, fixups, count));
+  RETURN_IF_ERROR(scratch.ApplyOverlay(prefix));
+  return scratch;
+}
+
+// How many times /__local_fixups__ tells libfdt to move `fragment`'s
+// target by the base's highest phandle (once per offset-0 entry).
+int LocalTargetFixups(const void* o, const Fragment& fragment) {
+  const int local = fdt_path_offset(o, "/__local_fixups__");
+  int child = 0, count = 0;
+  if (local < 0) return 0;
+  fdt_for_each_subnode(child, o, local) {
+    if (fdt_subnode_offset(o, 0, fdt_get_name(o, child, nullptr)) !=
+        fragment.offset) {
+      continue;
+    }
+    int len = 0;
+    const auto* v =
+        static_cast<const uint8_t*>(fdt_getprop(o, child, "target", &len));
+    for (int i = 0; v != nullptr && i + 4 <= len; i += 4) {
+      count += ReadBe32(v + i) == 0 ? 1 : 0;
+    }
+  }
+  return count;
+}
+
+// Resolves `fragment`'s target the way libfdt's overlay_get_target() will,
+// in `tree` (the tree as the fragments before it left it): the target
+// phandle after the fixups, else target-path.
+absl::Status OverlayApplier::CheckTarget(const Fdt& overlay,
+                                         const Fragment& fragment,
+                                         size_t index, const void* tree,
+                                         uint32_t delta,
+                                         const std::vector<FixupEntry>& fixups) {
+  const void* o = overlay.data();
+  const std::string who =
+      absl::StrCat(overlay.origin(), ": ", fragment.name, ": ");
+  int len = 0;
+  const void* target = fdt_getprop(o, fragment.offset, "target", &len);
+  if (target != nullptr) {
+    if (len != 4) {
+      return absl::DataLossError(absl::StrCat(
+          who, "'target' is ", len, " bytes; a phandle is 4"));
+    }
+    const int local = LocalTargetFixups(o, fragment);
+    uint32_t phandle = ReadBe32(static_cast<const uint8_t*>(target)) +
+                       delta * static_cast<uint32_t>(local);
+    std::string what = local > 0 ? " (a node of this overlay)" : "";
+    for (const FixupEntry& e : fixups) {
+      if (e.node != fragment.offset || e.property != "target") continue;
+      const auto path = SymbolAt(editor_.data(),
+                                 fdt_path_offset(editor_.data(), "/__symbols__"),
+                                 e.label);
+      const int node = path ? fdt_path_offset(editor_.data(), path->c_str()) : -1;
+      phandle = node >= 0 ? fdt_get_phandle(editor_.data(), node) : 0;
+      what = absl::StrCat(" (label '", e.label, "')");
+    }
+    if (phandle == kUnresolvedPhandle) {
+      return absl::DataLossError(absl::StrCat(
+          who, "target is unresolved (0xffffffff) and no /__fixups__ entry "
+               "names it"));
+    }
+    if (phandle != 0) {
+      if (fdt_node_offset_by_phandle(tree, phandle) >= 0) return absl::OkStatus();
+      return absl::NotFoundError(absl::StrCat(
+          who, "target phandle 0x", absl::Hex(phandle), what, " is not in ",
+          Where(index)));
+    }
+  }
+  const char* path = static_cast<const char*>(
+      fdt_getprop(o, fragment.offset, "target-path", &len));
+  if (path == nullptr) {
+    return absl::DataLossError(absl::StrCat(
+        who, "has neither a 'target' phandle nor a 'target-path'"));
+  }
+  const std::string p = PropString(path, len);
+  if (fdt_path_offset(tree, p.c_str()) >= 0) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat(who, "target-path \"", p,
+                                          "\" is not in ", Where(index)));
+}
+
+// libfdt records each label of the overlay under its fragment's target,
+// which it looks up again after the merge. Debian's libfdt 1.6.1 copies a
+// phandle on an __overlay__ node (a label there gives it one) onto the
+// target, so a target named by its old phandle is gone by then.
+absl::Status OverlayApplier::ExplainSymbols(
+    const Fdt& overlay, const std::vector<Fragment>& fragments,
+    const std::vector<FixupEntry>& fixups, uint32_t delta, const void* merged,
+    const absl::Status& failed) {
+  const void* o = overlay.data();
+  const int symbols = fdt_subnode_offset(o, 0, "__symbols__");
+  int prop = 0;
+  fdt_for_each_property_offset(prop, o, symbols) {
+    const char* label = nullptr;
+    int len = 0;
+    const char* v =
+        static_cast<const char*>(fdt_getprop_by_offset(o, prop, &label, &len));
+    const std::string path = PropString(v, len);
+    for (size_t i = 0; i < fragments.size(); ++i) {
+      const std::string prefix = "/" + fragments[i].name + "/__overlay__";
+      if (path != prefix && path.rfind(prefix + "/", 0) != 0) continue;
+      if (CheckTarget(overlay, fragments[i], i, merged, delta, fixups).ok()) {
+        continue;
+      }
+      return absl::NotFoundError(absl::StrCat(
+          overlay.origin(), ": /__symbols__ label '", label, "' (", path,
+          "): ", fragments[i].name,
+          "'s target cannot be found again after the merge: its __overlay__ "
+          "node has a phandle (a label on it gives it one), which libfdt "
+          "1.6.1 copies onto the target; keep labels off __overlay__ nodes"));
+    }
+  }
+  return failed;
+}
+
+absl::Status OverlayApplier::Explain(const Fdt& overlay,
+                                     const std::vector<Fragment>& fragments,
+                                     const std::vector<FixupEntry>& fixups,
+                                     const absl::Status& failed) {
+  uint32_t delta = 0;
+  if (fdt_find_max_phandle(editor_.data(), &delta) != 0) return failed;
+  RETURN_IF_ERROR(CheckPhandleRoom(overlay, delta));
+  if (failed.code() == absl::StatusCode::kResourceExhausted) {
+    std::vector<std::string> names = applied_;
+    names.push_back(overlay.origin());
+    return TooBig(names, 0);
+  }
+  // The first fragment libfdt cannot merge: applying the fragments before
+  // it works, applying it too fails. Failure is monotone, so bisect.
+  size_t good = 0, bad = fragments.size();
+  {
+    absl::StatusOr<FdtEditor> merged =
+        ApplyPrefix(overlay, fragments, fixups, bad);
+    if (merged.ok()) {
+      // Every fragment merges: libfdt failed recording the overlay's labels.
+      return ExplainSymbols(overlay, fragments, fixups, delta, merged->data(),
+                            failed);
+    }
+  }
+  while (bad - good > 1) {
+    const size_t mid = good + (bad - good) / 2;
+    if (ApplyPrefix(overlay, fragments, fixups, mid).ok()) {
+      good = mid;
+    } else {
+      bad = mid;
+    }
+  }
+  ASSIGN_OR_RETURN(FdtEditor before,
+                   ApplyPrefix(overlay, fragments, fixups, good));
+  RETURN_IF_ERROR(CheckTarget(overlay, fragments[good], good, before.data(),
+                              delta, fixups));
+  return absl::Status(failed.code(), absl::StrCat(failed.message(), " (in ",
+                                                  fragments[good].name, ")"));
+}
+
 absl::Status OverlayApplier::Apply(const Fdt& overlay) {
   RETURN_IF_ERROR(CheckBoard(base_, overlay, options_.force));
-  ASSIGN_OR_RETURN(Tree tree, ParseTree(overlay));
-  ASSIGN_OR_RETURN(auto fixups, ParseFixups(overlay, tree));
-  RETURN_IF_ERROR(CheckFragments(overlay, tree, fixups));
-  RETURN_IF_ERROR(ResolveLabels(overlay, fixups));
-  RETURN_IF_ERROR(editor_.ApplyOverlay(overlay));
+  ASSIGN_OR_RETURN(std::vector<Fragment> fragments, ListFragments(overlay));
+  RETURN_IF_ERROR(CheckOverlayPhandles(overlay));
+  RETURN_IF_ERROR(CheckLocalFixups(overlay));
+  ASSIGN_OR_RETURN(std::vector<FixupEntry> fixups, ParseFixups(overlay));
+  RETURN_IF_ERROR(CheckOverlaySymbols(overlay));
+  Uses uses;
+  for (const FixupEntry& e : fixups) {
+    uses[e.label].push_back(FixupUse{e.fragment, e.property});
+  }
+  RETURN_IF_ERROR(ResolveLabels(overlay, uses));
+  // Targets are left to libfdt, which resolves each fragment's target after
+  // merging the fragments before it; only a refusal is explained.
+  const absl::Status applied = editor_.ApplyOverlay(overlay);
+  if (!applied.ok()) return Explain(overlay, fragments, fixups, applied);
   // The overlay's own labels, if any, now live in the tree's /__symbols__.
   editor_has_symbols_ =
       editor_has_symbols_ || fdt_path_offset(editor_.data(), "/__symbols__") >= 0;
+  applied_.push_back(overlay.origin());
   if (report_ != nullptr) report_->applied.push_back(overlay.origin());
   return absl::OkStatus();
 }
@@ -349,6 +879,8 @@ absl::Status OverlayApplier::Finish() {
       RETURN_IF_ERROR(editor_.DeleteNode("/__symbols__"));
     }
   }
+  const size_t size = PackedSize(editor_.data());
+  if (size > kMaxDtbSize) return TooBig(applied_, size);
   if (report_ != nullptr) {
     report_->grafted.insert(report_->grafted.end(), grafted_.begin(),
                             grafted_.end());

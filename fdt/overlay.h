@@ -13,9 +13,28 @@
 // it has none (the source's value when it is free, so results match the -@
 // build). Grafted symbols are removed again after the overlays are applied.
 //
-// Before libfdt runs, every fragment's target and every reference is checked
-// so that failures name the overlay, the fragment and the label or path;
-// libfdt's own error would only say FDT_ERR_NOTFOUND.
+// The merge itself is libfdt's fdt_overlay_apply(), on copies, so results
+// equal `fdtoverlay`'s (tools/overlay_diff_test.cc checks a corpus of cases
+// against Debian's fdtoverlay): fragments merge in order, and a fragment may
+// target, by `target-path` or by a label of the same overlay, a node that an
+// earlier fragment created; a later overlay may use labels an earlier one
+// added. Where libfdt would answer only FDT_ERR_NOTFOUND, BADOVERLAY or
+// NOSPACE, checks say which overlay, entry and cause instead:
+//   - before libfdt runs: the overlay's phandles, /__local_fixups__ and
+//     /__fixups__ entries (malformed, naming a node or property the overlay
+//     lacks, an offset past the property's end), its /__symbols__, and every
+//     label it uses (each must name a node with a phandle);
+//   - after libfdt refused: the first fragment whose target does not
+//     resolve, found by applying the fragments before it to a scratch copy.
+// Deliberate differences from fdtoverlay, all refusals: an overlay with no
+// fragment, an overlay for another board (unless forced), a fixup offset
+// libfdt would wrap or take as negative (libfdt 1.6.1 writes outside the
+// property or crashes), and a result over arm64's 2 MiB.
+//
+// Debian 12's libfdt 1.6.1 copies a label on an __overlay__ node as the
+// target's phandle (breaking the target's existing references) and writes
+// its symbol with a trailing '/'; our results show the same, as fdtoverlay's
+// do. The overlays we ship keep labels off __overlay__ nodes.
 //
 //   OverlayReport report;
 //   ASSIGN_OR_RETURN(Fdt out, ApplyOverlays(base, {usb}, {&symbols}, &report));
@@ -63,12 +82,18 @@ struct OverlayOptions {
 //   kFailedPrecondition an overlay is for another board (root compatible
 //                       mismatch) and `force` is off; a label from the symbol
 //                       source points at a node whose compatible differs.
-//   kNotFound           a label or target-path is not in the base (the
+//   kNotFound           a label, target phandle or target-path is not in the
+//                       base (nor made by the overlays and fragments applied
+//                       before it), or a label's node has no phandle; the
 //                       message names overlay, fragment, label or path and
-//                       the base's model).
-//   kDataLoss           a malformed overlay (no fragments, a fragment without
-//                       target, bad __fixups__ entries).
-//   kResourceExhausted  the result would exceed 2 MiB.
+//                       the base's model.
+//   kDataLoss           a malformed overlay: no fragments, a fragment without
+//                       a usable target, a bad /__fixups__,
+//                       /__local_fixups__ or /__symbols__ entry, a phandle
+//                       that is not one cell.
+//   kResourceExhausted  the result would exceed 2 MiB ("the result of
+//                       applying OVERLAY to BASE ..."), or the overlay's
+//                       phandles cannot be moved past the base's.
 absl::StatusOr<Fdt> ApplyOverlays(const Fdt& base,
                                   const std::vector<Fdt>& overlays,
                                   const OverlayOptions& options,

@@ -257,5 +257,153 @@ TEST(ApplyOverlays, ABaseIsNotAnOverlay) {
                          "__overlay__ node"));
 }
 
+// --- libfdt's order: fragments and overlays build on earlier ones --------
+
+constexpr char kDiff[] = "testdata/overlay-diff/";
+
+Fdt Case(const std::string& name) { return Load(kDiff + name); }
+
+TEST(ApplyOverlays, FragmentsTargetNodesEarlierFragmentsMade) {
+  // fragment@1 targets by a label of the overlay, fragment@2 by path, the
+  // nodes the fragments before them add; references go both ways.
+  auto out = ApplyOverlays(Case("base.dtb"), {Case("chain-mixed.dtbo")}, {});
+  ASSERT_TRUE(out.ok()) << out.status();
+  auto t = ParseTree(*out);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Str(*t, "/soc/bus@3000/dev@1", "status"), "okay");
+  const Node* dev = t->Find("/soc/bus@3000/dev@1");
+  ASSERT_NE(dev, nullptr);
+  const Property* link = dev->FindProperty("link");
+  ASSERT_NE(link, nullptr);
+  ASSERT_EQ(link->value.size(), 8u);
+  EXPECT_EQ(ReadBe32(link->value.data()),
+            Cell(*t, "/soc/serial@1000", "phandle"));
+  EXPECT_EQ(ReadBe32(link->value.data() + 4),
+            Cell(*t, "/soc/bus@3000/dev@1", "phandle"));
+}
+
+TEST(ApplyOverlays, StackedOverlaysUseLabelsEarlierOnesAdded) {
+  OverlayReport report;
+  auto out = ApplyOverlays(
+      Case("base.dtb"),
+      {Case("stack-a.dtbo"), Case("stack-b.dtbo"), Case("stack-c.dtbo")}, {},
+      &report);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(report.applied.size(), 3u);
+  auto t = ParseTree(*out);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(Str(*t, "/soc/spi@7000", "status"), "okay");
+  EXPECT_EQ(Str(*t, "/soc/spi@7000/flash@0/partitions", "compatible"),
+            "fixed-partitions");
+  EXPECT_EQ(Str(*t, "/__symbols__", "flash"), "/soc/spi@7000/flash@0");
+}
+
+TEST(ApplyOverlays, TargetMadeOnlyByALaterFragmentIsNamed) {
+  const Fdt base = Case("base.dtb");
+  const std::vector<uint8_t> pristine(base.bytes().begin(), base.bytes().end());
+  auto out = ApplyOverlays(base, {Case("chain-path-wrong-order.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(out.status().message(),
+            "testdata/overlay-diff/chain-path-wrong-order.dtbo: fragment@0: "
+            "target-path \"/late\" is not in testdata/overlay-diff/base.dtb "
+            "(model \"overlay-diff test board\")");
+  EXPECT_TRUE(std::equal(pristine.begin(), pristine.end(),
+                         base.bytes().begin(), base.bytes().end()));
+}
+
+TEST(ApplyOverlays, LaterFragmentsTargetIsCheckedAgainstTheMergedTree) {
+  // stack-c's fragment@1 targets /soc/spi@7000/flash@0, which stack-b made:
+  // without stack-b it must fail on that fragment, naming what came before.
+  auto out = ApplyOverlays(Case("base.dtb"),
+                           {Case("stack-a.dtbo"), Case("chain-path.dtbo"),
+                            Case("target-path-missing.dtbo")},
+                           {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "testdata/overlay-diff/target-path-missing.dtbo: fragment@0: "
+            "target-path \"/soc/ethernet@9000\" is not in "
+            "testdata/overlay-diff/base.dtb (model \"overlay-diff test "
+            "board\") (after testdata/overlay-diff/stack-a.dtbo, "
+            "testdata/overlay-diff/chain-path.dtbo)");
+}
+
+// --- Messages for bad fixups: overlay, entry, cause; no libfdt names --------
+
+TEST(ApplyOverlays, FixupNamingAMissingPropertyIsExplained) {
+  auto out = ApplyOverlays(Case("base.dtb"),
+                           {Case("fixup-missing-property.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out.status().message(),
+            "testdata/overlay-diff/fixup-missing-property.dtbo: /__fixups__ "
+            "entry \"/fragment@0:tgt:0\" for label 'usb': the overlay's "
+            "/fragment@0 has no property 'tgt'");
+}
+
+TEST(ApplyOverlays, FixupOffsetPastThePropertyIsExplained) {
+  auto out = ApplyOverlays(Case("base.dtb"),
+                           {Case("fixup-offset-past-end.dtbo")}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out.status().message(),
+            "testdata/overlay-diff/fixup-offset-past-end.dtbo: /__fixups__ "
+            "entry \"/fragment@0:target:4\" for label 'usb': offset 4 is past "
+            "the end of /fragment@0:target (4 bytes; the phandle needs bytes "
+            "4..7)");
+}
+
+// An overlay carrying `bytes` of payload in a property named `name`.
+Fdt BigOverlay(const std::string& origin, const std::string& name,
+               size_t bytes) {
+  FdtEditor editor(Case("target-path.dtbo"));
+  EXPECT_TRUE(editor
+                  .SetProperty("/fragment@0/__overlay__/marker", name,
+                               std::vector<uint8_t>(bytes, 0x5a))
+                  .ok());
+  auto fdt = std::move(editor).Finish(origin);
+  EXPECT_TRUE(fdt.ok()) << fdt.status();
+  return *std::move(fdt);
+}
+
+TEST(ApplyOverlays, ResultOver2MiBBlamesTheOverlaysNotTheBase) {
+  const size_t part = 1100 * 1024;  // Each under 2 MiB, both together over.
+  auto out = ApplyOverlays(Case("base.dtb"),
+                           {BigOverlay("big-1.dtbo", "blob-1", part),
+                            BigOverlay("big-2.dtbo", "blob-2", part)},
+                           {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(out.status().message()),
+              ::testing::MatchesRegex(absl::StrCat(
+                  "the result of applying big-1\\.dtbo, big-2\\.dtbo to ",
+                  "testdata/overlay-diff/base\\.dtb is 2[0-9]{6} bytes, over the 2 MiB \\(2097152-byte\\) "
+                  "arm64 DTB limit")));
+}
+
+// Debian 12's libfdt 1.6.1 copies a phandle on an __overlay__ node onto the
+// target (tools/overlay_diff_test.cc shows fdtoverlay doing the same): the
+// overlay we ship must give none of its __overlay__ nodes a phandle.
+TEST(ShippedOverlay, KeepsLabelsOffOverlayNodes) {
+  auto tree = ParseTree(Load(kUsb));
+  ASSERT_TRUE(tree.ok());
+  int fragments = 0;
+  for (const Node& fragment : tree->root.children) {
+    const Node* overlay = fragment.FindChild("__overlay__");
+    if (overlay == nullptr) continue;
+    ++fragments;
+    EXPECT_EQ(overlay->FindProperty("phandle"), nullptr) << fragment.name;
+    EXPECT_EQ(overlay->FindProperty("linux,phandle"), nullptr) << fragment.name;
+  }
+  EXPECT_EQ(fragments, 5);
+  const Node* symbols = tree->Find("/__symbols__");
+  for (const Property& p : symbols != nullptr ? symbols->properties
+                                              : std::vector<Property>{}) {
+    EXPECT_THAT(PropertyStrings(p)[0],
+                ::testing::Not(::testing::EndsWith("/__overlay__")))
+        << p.name;
+  }
+}
+
 }  // namespace
 }  // namespace fdt_handoff
