@@ -1,0 +1,254 @@
+#include "init/extlinux.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "fdt/status_macros.h"
+
+namespace fdt_handoff {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)); }
+
+// The next word (up to any white space), lowercased as U-Boot's lexer does
+// for keywords; `rest` is what follows it, leading blanks skipped.
+std::string Keyword(absl::string_view line, absl::string_view* rest) {
+  size_t i = 0;
+  while (i < line.size() && !IsSpace(line[i])) ++i;
+  std::string word = absl::AsciiStrToLower(line.substr(0, i));
+  while (i < line.size() && IsBlank(line[i])) ++i;
+  *rest = line.substr(i);
+  return word;
+}
+
+class Parser {
+ public:
+  explicit Parser(absl::string_view origin) : origin_(origin) {}
+
+  absl::Status Line(absl::string_view line, int number) {
+    number_ = number;
+    while (!line.empty() && IsBlank(line.front())) line.remove_prefix(1);
+    if (line.empty() || line.front() == '#' || line == "\r") return {};
+    absl::string_view rest;
+    const std::string word = Keyword(line, &rest);
+    if (label_ != nullptr && LabelLine(word, rest)) return {};
+    label_ = nullptr;  // Anything a label does not know ends it.
+    return TopLine(word, rest);
+  }
+
+  ExtlinuxConfig Finish() && { return std::move(config_); }
+
+ private:
+  std::string Where() const { return absl::StrCat(origin_, " line ", number_); }
+
+  void Warn(absl::string_view what) {
+    config_.warnings.push_back(absl::StrCat(Where(), ": ", what));
+  }
+
+  // A value as U-Boot keeps it: to the end of the line, blanks included.
+  std::string Value(absl::string_view rest) {
+    if (!rest.empty() && (IsSpace(rest.back()))) {
+      Warn(absl::StrCat("\"", absl::CEscape(rest),
+                        "\" ends with white space (a CR from DOS line "
+                        "endings?); U-Boot keeps it in the value"));
+    }
+    return std::string(rest);
+  }
+
+  void SetOnce(std::string& field, absl::string_view rest) {
+    if (field.empty()) field = Value(rest);
+  }
+
+  bool LabelLine(const std::string& word, absl::string_view rest) {
+    ExtlinuxLabel& l = *label_;
+    if (word == "menu") {
+      absl::string_view text;
+      const std::string sub = Keyword(rest, &text);
+      if (sub == "label") {
+        l.menu_label = Value(text);
+      } else if (sub == "default") {
+        if (config_.default_label.empty()) config_.default_label = l.name;
+      } else {
+        Warn(absl::StrCat("ignored: menu ", sub));
+      }
+    } else if (word == "linux" || word == "kernel") {
+      l.kernel = Value(rest);
+    } else if (word == "append") {
+      l.append = Value(rest);
+      InitrdFromAppend(l);
+    } else if (word == "initrd") {
+      SetOnce(l.initrd, rest);
+    } else if (word == "fdt" || word == "devicetree") {
+      SetOnce(l.fdt, rest);
+    } else if (word == "fdtdir" || word == "devicetreedir") {
+      SetOnce(l.fdtdir, rest);
+    } else if (word == "fdtoverlays" || word == "devicetree-overlay") {
+      SetOnce(l.fdtoverlays, rest);
+    } else if (word == "localboot") {
+      l.localboot = true;
+    } else if (word == "ipappend" || word == "kaslrseed") {
+      Warn(absl::StrCat("ignored: ", word));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // pxe_utils.c: `initrd=` in append names the initrd unless one is set.
+  static void InitrdFromAppend(ExtlinuxLabel& l) {
+    if (!l.initrd.empty()) return;
+    for (absl::string_view w : absl::StrSplit(l.append, ' ')) {
+      if (absl::StartsWith(w, "initrd=")) {
+        l.initrd = std::string(w.substr(7));
+        return;
+      }
+    }
+  }
+
+  absl::Status TopLine(const std::string& word, absl::string_view rest) {
+    if (word == "label") {
+      if (rest.empty() || rest == "\r") {
+        return absl::InvalidArgumentError(
+            absl::StrCat(Where(), ": label without a name"));
+      }
+      config_.labels.push_back(ExtlinuxLabel{});
+      label_ = &config_.labels.back();
+      label_->name = Value(rest);
+      label_->line = number_;
+    } else if (word == "default" || word == "ontimeout") {
+      if (!rest.empty()) config_.default_label = Value(rest);
+    } else if (word == "timeout") {
+      if (!absl::SimpleAtoi(rest, &config_.timeout)) {
+        config_.timeout = std::atoi(std::string(rest).c_str());
+        Warn(absl::StrCat("timeout \"", absl::CEscape(rest),
+                          "\" is not a number; U-Boot reads ",
+                          config_.timeout));
+      }
+    } else if (word == "include") {
+      Warn(absl::StrCat("include ", absl::CEscape(rest),
+                        " is not followed by mdboot"));
+    } else if (word != "menu" && word != "prompt" && word != "fallback") {
+      Warn(absl::StrCat("ignored unknown keyword '", absl::CEscape(word), "'"));
+    }
+    return {};
+  }
+
+  std::string origin_;
+  int number_ = 0;
+  ExtlinuxConfig config_;
+  ExtlinuxLabel* label_ = nullptr;
+};
+
+}  // namespace
+
+absl::StatusOr<ExtlinuxConfig> ParseExtlinux(absl::string_view text,
+                                             absl::string_view origin) {
+  Parser parser(origin);
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    RETURN_IF_ERROR(parser.Line(line, ++number));
+  }
+  return std::move(parser).Finish();
+}
+
+namespace {
+
+// sysboot's get_relfile(): absolute paths from the root, relative ones from
+// the config file's folder.
+std::string InRoot(absl::string_view config, absl::string_view path) {
+  std::string joined;
+  if (absl::StartsWith(path, "/")) {
+    joined = std::string(path);
+  } else {
+    joined = absl::StrCat(config.substr(0, config.rfind('/') + 1), path);
+  }
+  std::string out;
+  for (char c : joined) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+const ExtlinuxLabel* Choose(const ExtlinuxConfig& config, BootEntry& entry) {
+  for (const ExtlinuxLabel& l : config.labels) {
+    if (l.name == config.default_label) return &l;
+  }
+  if (!config.default_label.empty()) {
+    entry.warnings.push_back(absl::StrCat(
+        "default label '", absl::CEscape(config.default_label),
+        "' does not exist; booting the first label, '",
+        absl::CEscape(config.labels.front().name), "'"));
+  }
+  return &config.labels.front();
+}
+
+absl::Status SetDtb(const ExtlinuxLabel& l, const ExtlinuxOptions& options,
+                    BootEntry& entry) {
+  if (!l.fdt.empty()) {
+    entry.dtb = InRoot(options.config, l.fdt);
+  } else if (!l.fdtdir.empty()) {
+    if (options.uboot_fdtfile.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.config, ": label '", l.name, "' has fdtdir ", l.fdtdir,
+          " but U-Boot's fdtfile is unknown; give it (e.g. "
+          "allwinner/sun50i-h618-orangepi-zero2w.dtb)"));
+    }
+    const char* slash = absl::EndsWith(l.fdtdir, "/") ? "" : "/";
+    entry.dtb = InRoot(options.config,
+                       absl::StrCat(l.fdtdir, slash, options.uboot_fdtfile));
+  } else {
+    entry.warnings.push_back(absl::StrCat(
+        "label '", l.name, "' names no fdt or fdtdir: U-Boot would boot it "
+        "with its own device tree"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
+                                            const ExtlinuxOptions& options) {
+  if (config.labels.empty()) {
+    return absl::NotFoundError(absl::StrCat(options.config, ": no label"));
+  }
+  BootEntry entry;
+  entry.config = options.config;
+  entry.warnings = config.warnings;
+  entry.on_overlay_failure = OverlayFailurePolicy::kSkipFailed;
+  const ExtlinuxLabel& l = *Choose(config, entry);
+  entry.label = l.name;
+  if (l.kernel.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.config, " line ", l.line, ": label '", l.name,
+        "' has no linux/kernel line", l.localboot ? " (localboot)" : ""));
+  }
+  std::string kernel = l.kernel;
+  if (kernel.find('#') != std::string::npos) {
+    entry.warnings.push_back(absl::StrCat(
+        "kernel ", kernel, ": the FIT configuration after '#' is ignored"));
+    kernel.resize(kernel.find('#'));
+  }
+  entry.kernel = InRoot(options.config, kernel);
+  if (!l.initrd.empty()) entry.initrd = InRoot(options.config, l.initrd);
+  RETURN_IF_ERROR(SetDtb(l, options, entry));
+  for (absl::string_view w :
+       absl::StrSplit(l.fdtoverlays, ' ', absl::SkipEmpty())) {
+    entry.overlays.push_back(OverlayFile{std::string(w),
+                                         InRoot(options.config, w),
+                                         OverlayFile::Origin::kExtlinuxFdtOverlays});
+  }
+  entry.cmdline = l.append;
+  return entry;
+}
+
+}  // namespace fdt_handoff

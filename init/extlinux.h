@@ -1,0 +1,93 @@
+// File: init/extlinux.h
+//
+// extlinux.conf, the syslinux-style menu Debian's u-boot-menu (and most
+// distributions) write to /boot/extlinux/extlinux.conf, read as U-Boot's
+// `sysboot` reads it (boot/pxe_utils.c):
+//   - one keyword per line, case-insensitive (`LABEL`, `Menu Label`);
+//     leading blanks skipped; `#` starts a comment only where a keyword is
+//     expected; values run to the end of the line, blanks included.
+//   - top level: `default NAME` / `ontimeout NAME` (the last one wins),
+//     `timeout N` (tenths of a second), `menu title`, `prompt`; unknown
+//     keywords are ignored (with a warning).
+//   - inside `label NAME`: `menu label TEXT`, `menu default` (makes this the
+//     default when no `default` came earlier), `linux`/`kernel`, `initrd`,
+//     `fdt`/`devicetree`, `fdtdir`/`devicetreedir`, `fdtoverlays`/
+//     `devicetree-overlay`, `append`, `localboot`. For initrd, fdt, fdtdir
+//     and fdtoverlays the first occurrence counts; `append` the last. An
+//     `initrd=` word in `append` is the initrd when no `initrd` line came
+//     before it. Any other keyword ends the label.
+//
+// Which label boots: the default label if it exists, else the first.
+// Paths: an absolute path is taken from the root; a relative one from the
+// config file's folder (`/boot/extlinux/`), as sysboot does.
+#ifndef INIT_EXTLINUX_H_
+#define INIT_EXTLINUX_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "init/boot_entry.h"
+
+namespace fdt_handoff {
+
+struct ExtlinuxLabel {
+  std::string name;
+  std::string menu_label;
+  std::string kernel;
+  std::string initrd;
+  std::string fdt;
+  std::string fdtdir;
+  std::string fdtoverlays;  // Space-separated, as written.
+  std::string append;
+  bool localboot = false;
+  int line = 0;  // Where `label` is, 1-based.
+};
+
+struct ExtlinuxConfig {
+  std::string default_label;  // As written; may name no label.
+  int timeout = 0;            // Tenths of a second; 0 when not given.
+  std::vector<ExtlinuxLabel> labels;
+  std::vector<std::string> warnings;
+};
+
+// ParseExtlinux()
+//
+// Parses the text of an extlinux.conf; `origin` names it in messages.
+// `include` files are not followed (a warning says so).
+//
+// Returns:
+//   kInvalidArgument  a `label` line without a name (U-Boot refuses the
+//                     whole file too; the message names file and line).
+// A `timeout` that is not a number counts as 0, as in U-Boot, with a warning.
+absl::StatusOr<ExtlinuxConfig> ParseExtlinux(absl::string_view text,
+                                             absl::string_view origin);
+
+struct ExtlinuxOptions {
+  // The config file inside the root; relative paths start from its folder.
+  std::string config = "/boot/extlinux/extlinux.conf";
+  // U-Boot's `fdtfile` (with the vendor folder), which `fdtdir` needs:
+  // e.g. "allwinner/sun50i-h618-orangepi-zero2w.dtb". Empty: unknown.
+  std::string uboot_fdtfile;
+};
+
+// ExtlinuxBootEntry()
+//
+// The entry of the label that would boot: the default label, else the first
+// (a default naming no label is a warning). The DTB is `fdt`, else
+// `fdtdir` + "/" + `uboot_fdtfile`; neither leaves `dtb` empty, with a
+// warning (U-Boot would boot with its own device tree). The overlay policy
+// is kSkipFailed, as U-Boot's extlinux applies each overlay on its own.
+//
+// Returns:
+//   kNotFound         the file has no label.
+//   kInvalidArgument  the chosen label has no `linux`/`kernel` (e.g. a
+//                     `localboot` label), or it has `fdtdir` but
+//                     `uboot_fdtfile` is empty (the message says to pass it).
+absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
+                                            const ExtlinuxOptions& options);
+
+}  // namespace fdt_handoff
+
+#endif  // INIT_EXTLINUX_H_
