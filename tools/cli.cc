@@ -29,6 +29,7 @@
 #include "kexec/image.h"
 #include "kexec/memory_map.h"
 #include "kexec/syscall.h"
+#include "tools/boot_command.h"
 #include "tools/kernel_package.h"
 #include "tools/temp_file_cleanup.h"
 
@@ -73,6 +74,7 @@ commands:
   load --kernel K --dtb D ...  load it with kexec_load (arm64, root)
   exec --kernel K --dtb D ...  load it and reboot into it (arm64, root)
   regress                      run the Zero 2W profile over a DTB corpus
+  boot --root DIR [--json]     what mdboot would boot from a mounted RAID root
 
 Run 'fdt-handoff COMMAND --help' for a command's options.
 )" FDT_HANDOFF_EXIT_STATUS_HELP;
@@ -1100,6 +1102,7 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
     out << kUsage;
     return CheckStdout(kExitOk, out, err);
   }
+  if (command == "boot") return RunBootCommand({argv.begin() + 1, argv.end()}, out, err);
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()));
   using Command = int (*)(Args&, std::ostream&, std::ostream&);
   const std::map<std::string, Command> commands = {

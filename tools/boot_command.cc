@@ -1,0 +1,228 @@
+#include "tools/boot_command.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "init/boot_dtb.h"
+#include "init/discover.h"
+#include "init/root_dir.h"
+#include "tools/cli.h"
+
+namespace fdt_handoff {
+
+namespace {
+
+constexpr char kBootUsage[] =
+    R"(usage: fdt-handoff boot --root DIR [--json] [--uboot-fdtfile NAME]
+
+Shows what mdboot would boot from DIR, a mounted copy of the RAID root:
+the configuration it follows (/boot/armbianEnv.txt, else
+/boot/extlinux/extlinux.conf), the kernel, initrd and DTB (as configured,
+and where their symlinks lead inside DIR), the overlays applied, failed or
+missing, the kernel command line, and every warning. Symlinks resolve
+inside DIR, never on this host.
+
+  --root DIR            the mounted root file system
+  --json                one JSON object: config, label, kernel, initrd, dtb
+                        (paths inside DIR), kernel_real, initrd_real,
+                        dtb_real, overlays (applied), overlays_failed,
+                        overlays_missing, cmdline, warnings
+  --uboot-fdtfile NAME  U-Boot's own fdtfile, used when armbianEnv.txt sets
+                        none and for extlinux fdtdir (default
+                        allwinner/sun50i-h618-orangepi-zero2w.dtb)
+
+Not yet: the kexec plan and the DTB change report (use fdt-handoff plan).
+Exit status: 0 an entry would boot (warnings included); 1 nothing would
+boot (the message says what is missing); 2 bad usage; 3 permission denied
+reading DIR. '--' ends the options.
+)";
+
+constexpr char kDefaultFdtfile[] = "allwinner/sun50i-h618-orangepi-zero2w.dtb";
+
+// Control bytes (a CR from a DOS armbianEnv.txt) shown, not sent raw.
+std::string Visible(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += absl::StrFormat("\\x%02x", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Json(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7f) {
+      out += absl::StrFormat("\\u%04x", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonList(const std::vector<std::string>& items) {
+  std::vector<std::string> quoted;
+  for (const std::string& i : items) quoted.push_back(Json(i));
+  return absl::StrCat("[", absl::StrJoin(quoted, ", "), "]");
+}
+
+// What the command reports, gathered once for both output formats.
+struct Report {
+  Discovery found;
+  std::vector<std::string> applied;
+  std::vector<std::string> failed;
+  std::vector<std::string> missing;
+  std::string cmdline;
+  std::vector<std::string> warnings;
+};
+
+absl::StatusOr<Report> Gather(const std::string& dir,
+                              const std::string& fdtfile) {
+  auto root = RootDir::Open(dir);
+  if (!root.ok()) return root.status();
+  auto found = DiscoverBoot(*root, {fdtfile});
+  if (!found.ok()) return found.status();
+  Report r{*std::move(found), {}, {}, {}, {}, {}};
+  r.cmdline = r.found.entry.cmdline;
+  r.warnings = r.found.entry.warnings;
+  for (const OverlayFile& o : r.found.entry.overlays_missing) {
+    r.missing.push_back(o.path);
+  }
+  if (r.found.dtb.path.empty()) {
+    for (const OverlayFile& o : r.found.entry.overlays) {
+      r.applied.push_back(o.path);
+    }
+    if (!r.applied.empty()) {
+      r.warnings.push_back("no DTB: the overlays were not checked");
+    }
+    return r;
+  }
+  auto dtb = BuildBootDtb(*root, r.found);
+  if (!dtb.ok()) return dtb.status();
+  r.applied = dtb->applied;
+  for (const FailedOverlay& f : dtb->failed) r.failed.push_back(f.path);
+  r.cmdline = dtb->cmdline;
+  r.warnings.insert(r.warnings.end(), dtb->warnings.begin(),
+                    dtb->warnings.end());
+  return r;
+}
+
+std::string FileLine(const char* role, const ResolvedFile& f) {
+  if (f.path.empty()) return absl::StrFormat("%-9s (none)\n", role);
+  if (f.path == f.real) return absl::StrFormat("%-9s %s\n", role, Visible(f.path));
+  return absl::StrFormat("%-9s %s -> %s\n", role, Visible(f.path),
+                         Visible(f.real));
+}
+
+void PrintText(const Report& r, std::ostream& out) {
+  const BootEntry& e = r.found.entry;
+  out << absl::StrFormat("%-9s %s (label %s)\n", "config", Visible(e.config),
+                         Visible(e.label));
+  out << FileLine("kernel", r.found.kernel) << FileLine("initrd", r.found.initrd)
+      << FileLine("dtb", r.found.dtb);
+  for (const std::string& p : r.applied) {
+    out << absl::StrFormat("%-9s applied %s\n", "overlay", Visible(p));
+  }
+  for (const std::string& p : r.failed) {
+    out << absl::StrFormat("%-9s FAILED  %s\n", "overlay", Visible(p));
+  }
+  for (const std::string& p : r.missing) {
+    out << absl::StrFormat("%-9s missing %s\n", "overlay", Visible(p));
+  }
+  out << absl::StrFormat("%-9s %s\n", "cmdline", Visible(r.cmdline));
+  for (const std::string& w : r.warnings) {
+    out << absl::StrFormat("%-9s %s\n", "warning", Visible(w));
+  }
+}
+
+void PrintJson(const Report& r, std::ostream& out) {
+  const BootEntry& e = r.found.entry;
+  out << "{\"config\": " << Json(e.config) << ", \"label\": " << Json(e.label)
+      << ", \"kernel\": " << Json(r.found.kernel.path)
+      << ", \"kernel_real\": " << Json(r.found.kernel.real)
+      << ", \"initrd\": " << Json(r.found.initrd.path)
+      << ", \"initrd_real\": " << Json(r.found.initrd.real)
+      << ", \"dtb\": " << Json(r.found.dtb.path)
+      << ", \"dtb_real\": " << Json(r.found.dtb.real)
+      << ", \"overlays\": " << JsonList(r.applied)
+      << ", \"overlays_failed\": " << JsonList(r.failed)
+      << ", \"overlays_missing\": " << JsonList(r.missing)
+      << ", \"cmdline\": " << Json(r.cmdline)
+      << ", \"warnings\": " << JsonList(r.warnings) << "}\n";
+}
+
+int Usage(std::ostream& err, absl::string_view message) {
+  err << "fdt-handoff: " << message << "\n\n" << kBootUsage;
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunBootCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
+  std::string root;
+  std::string fdtfile = kDefaultFdtfile;
+  bool json = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      out << kBootUsage;
+      return kExitOk;
+    }
+    std::string* value = a == "--root"            ? &root
+                         : a == "--uboot-fdtfile" ? &fdtfile
+                                                  : nullptr;
+    if (value != nullptr) {
+      if (i + 1 >= args.size()) return Usage(err, a + " needs a value");
+      *value = args[++i];
+    } else if (absl::StartsWith(a, "--root=")) {
+      root = a.substr(7);
+    } else if (absl::StartsWith(a, "--uboot-fdtfile=")) {
+      fdtfile = a.substr(16);
+    } else if (a == "--json") {
+      json = true;
+    } else if (a == "--" && i + 1 == args.size()) {
+      // Ends the options; boot takes no other arguments.
+    } else {
+      return Usage(err, "unknown argument " + a);
+    }
+  }
+  if (root.empty()) return Usage(err, "boot needs --root DIR");
+  auto report = Gather(root, fdtfile);
+  if (!report.ok()) {
+    err << "fdt-handoff: " << Visible(report.status().message()) << "\n";
+    return report.status().code() == absl::StatusCode::kPermissionDenied
+               ? kExitEnvironment
+               : kExitBadInput;
+  }
+  json ? PrintJson(*report, out) : PrintText(*report, out);
+  out.flush();
+  if (!out.good()) {
+    err << "fdt-handoff: cannot write the output\n";
+    return kExitBadInput;
+  }
+  return kExitOk;
+}
+
+}  // namespace fdt_handoff

@@ -1,0 +1,179 @@
+#include "tools/boot_command.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "fdt/file_io.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "init/test_root.h"
+#include "tools/cli.h"
+
+namespace fdt_handoff {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CliRun {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+// Through RunCli, as the binary runs it.
+CliRun Boot(std::vector<std::string> args) {
+  args.insert(args.begin(), "boot");
+  std::ostringstream out, err;
+  const int code = RunCli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string FileBytes(const std::string& path) {
+  auto bytes = ReadFile(path);
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  return bytes.ok() ? std::string(bytes->begin(), bytes->end()) : "";
+}
+
+constexpr char kVer[] = "6.12.38-current-sunxi64";
+constexpr char kEnv[] =
+    "overlay_prefix=sun50i-h616\n"
+    "fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb\n"
+    "rootdev=/dev/md127\r\n"
+    "console=serial\n"
+    "overlays=usbhost2 usbhost3 gone\n";
+
+// The Zero 2W's 6.12 DTB (built with -@), usbhost2 = a path-only overlay,
+// usbhost3 = `bad`.
+TestRoot ArmbianRoot(const std::string& name, const std::string& bad) {
+  TestRoot root(name);
+  root.Armbian(kEnv,
+               FileBytes("testdata/corpus-symbols/6.12/"
+                         "sun50i-h618-orangepi-zero2w.dtb"),
+               "");
+  const std::string dir =
+      absl::StrCat("boot/dtb-", kVer, "/allwinner/overlay/");
+  root.File(dir + "sun50i-h616-usbhost2.dtbo",
+            FileBytes("testdata/overlays/marker-target-path.dtbo"));
+  root.File(dir + "sun50i-h616-usbhost3.dtbo", bad);
+  return root;
+}
+
+TEST(BootCommand, TextReport) {
+  const TestRoot root =
+      ArmbianRoot("boot_cmd_text", FileBytes("testdata/overlays/marker-target-path.dtbo"));
+  const CliRun r = Boot({"--root", root.path()});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_THAT(r.out, HasSubstr("config    /boot/armbianEnv.txt (label armbian)\n"));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("kernel    /boot/Image -> /boot/vmlinuz-",
+                                            kVer, "\n")));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         "initrd    /boot/uInitrd -> /boot/uInitrd-", kVer, "\n")));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         "dtb       /boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb "
+                         "-> /boot/dtb-", kVer,
+                         "/allwinner/sun50i-h618-orangepi-zero2w.dtb\n")));
+  EXPECT_THAT(r.out, HasSubstr("overlay   applied /boot/dtb/allwinner/overlay/"
+                               "sun50i-h616-usbhost2.dtbo\n"));
+  EXPECT_THAT(r.out, HasSubstr("overlay   missing /boot/dtb/allwinner/overlay/"
+                               "sun50i-h616-gone.dtbo\n"));
+  // The CR from the DOS line is shown, not sent raw.
+  EXPECT_THAT(r.out, HasSubstr("cmdline   root=/dev/md127\\r rootwait "
+                               "rootfstype=ext4 splash=verbose console=ttyS0,115200 "
+                               "consoleblank=0 loglevel=1 ubootpart= "
+                               "usb-storage.quirks=   cgroup_enable=memory\n"));
+  EXPECT_EQ(r.out.find('\r'), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("warning   /boot/armbianEnv.txt line 3: the value "
+                               "of 'rootdev' contains a carriage return"));
+}
+
+TEST(BootCommand, JsonWithAFailedOverlay) {
+  const TestRoot root = ArmbianRoot(
+      "boot_cmd_json", FileBytes("testdata/overlays/bad-target-path.dtbo"));
+  const CliRun r = Boot({"--json", "--root=" + root.path()});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  const std::string dtb = "/boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb";
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                         "{\"config\": \"/boot/armbianEnv.txt\", \"label\": \"armbian\", "
+                         "\"kernel\": \"/boot/Image\", \"kernel_real\": \"/boot/vmlinuz-",
+                         kVer, "\", \"initrd\": \"/boot/uInitrd\", \"initrd_real\": "
+                         "\"/boot/uInitrd-", kVer, "\", \"dtb\": \"", dtb, "\"")));
+  // Armbian restores the pristine DTB: nothing applied.
+  EXPECT_THAT(r.out, HasSubstr(
+                         "\"overlays\": [], \"overlays_failed\": [\"/boot/dtb/allwinner/"
+                         "overlay/sun50i-h616-usbhost3.dtbo\"], \"overlays_missing\": "
+                         "[\"/boot/dtb/allwinner/overlay/sun50i-h616-gone.dtbo\"], "
+                         "\"cmdline\": \"root=/dev/md127\\u000d rootwait"));
+  EXPECT_THAT(r.out, HasSubstr("Error applying DT overlays, restoring original DT"));
+  EXPECT_EQ(r.out.back(), '\n');
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);  // One line.
+}
+
+TEST(BootCommand, NothingToBootIsBadInput) {
+  TestRoot empty("boot_cmd_empty");
+  empty.Dir("boot");
+  CliRun r = Boot({"--root", empty.path()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat(
+                         "fdt-handoff: no boot configuration in ", empty.path(),
+                         ": looked for /boot/armbianEnv.txt (Armbian) and "
+                         "/boot/extlinux/extlinux.conf")));
+
+  r = Boot({"--root", empty.path() + "/nope"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("/nope: cannot open"));
+
+  TestRoot bad_dtb("boot_cmd_bad_dtb");
+  bad_dtb.Armbian(kEnv, "not a dtb", "");
+  r = Boot({"--root", bad_dtb.path()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("/boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb"));
+}
+
+TEST(BootCommand, ExtlinuxUsesTheUBootFdtfile) {
+  TestRoot root("boot_cmd_extlinux");
+  root.File("boot/vmlinuz", "k");
+  root.File("usr/lib/linux-image-6.1/allwinner/board.dtb",
+            FileBytes("testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb"));
+  root.File("boot/extlinux/extlinux.conf",
+            "label l0\n linux /boot/vmlinuz\n fdtdir /usr/lib/linux-image-6.1/\n"
+            " append root=/dev/md127 ro\n");
+  CliRun r = Boot({"--root", root.path(), "--uboot-fdtfile", "allwinner/board.dtb"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("dtb       /usr/lib/linux-image-6.1/allwinner/board.dtb\n"));
+  EXPECT_THAT(r.out, HasSubstr("initrd    (none)\n"));
+  EXPECT_THAT(r.out, HasSubstr("cmdline   root=/dev/md127 ro\n"));
+  // The default names the Zero 2W's DTB, which this root lacks.
+  r = Boot({"--root", root.path()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("the DTB /usr/lib/linux-image-6.1/allwinner/"
+                               "sun50i-h618-orangepi-zero2w.dtb named by "
+                               "/boot/extlinux/extlinux.conf is missing"));
+}
+
+TEST(BootCommand, Usage) {
+  const struct {
+    std::vector<std::string> args;
+    int code;
+    std::string text;
+  } kCases[] = {
+      {{}, kExitUsage, "boot needs --root DIR"},
+      {{"--root"}, kExitUsage, "--root needs a value"},
+      {{"--root", "/", "--frob"}, kExitUsage, "unknown argument --frob"},
+      {{"--help"}, kExitOk, "usage: fdt-handoff boot --root DIR"},
+  };
+  for (const auto& c : kCases) {
+    const CliRun r = Boot(c.args);
+    EXPECT_EQ(r.code, c.code);
+    EXPECT_THAT(c.code == kExitOk ? r.out : r.err, HasSubstr(c.text));
+  }
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCli({"--help"}, out, err), kExitOk);
+  EXPECT_THAT(out.str(), HasSubstr("boot --root DIR [--json]"));
+}
+
+}  // namespace
+}  // namespace fdt_handoff
