@@ -70,8 +70,13 @@ EnvImportResult ImportEnvText(absl::string_view text, absl::string_view origin,
   // himport_r works on a NUL-terminated copy; at() reads past the end as NUL.
   auto at = [&text](size_t k) { return k < text.size() ? text[k] : '\0'; };
   size_t i = 0;
+  size_t line = 1;        // Line of `counted`; counted forward only, so a
+  size_t counted = 0;     // large file stays linear.
   while (i < text.size()) {
-    const std::string where = absl::StrCat(origin, " line ", LineOf(text, i));
+    line += static_cast<size_t>(
+        std::count(text.begin() + counted, text.begin() + i, kSep));
+    counted = i;
+    const std::string where = absl::StrCat(origin, " line ", line);
     while (at(i) == ' ' || at(i) == '\t') ++i;
     if (at(i) == '#') {
       while (at(i) != '\0' && at(i) != kSep) ++i;
