@@ -342,8 +342,10 @@ absl::StatusOr<BootEntry> ArmbianBootEntry(absl::string_view text,
   entry.cmdline = BuildBootargs(env);
   FindOverlays(env, probe, entry);
   ApplyFixups(env, probe, entry);
-  entry.initrd = CleanPath(options.prefix + "uInitrd");
-  entry.kernel = CleanPath(options.prefix + "Image");
+  // ${prefix} as the script reads it after the import (a file that sets
+  // `prefix` moves uInitrd and Image, as it would under U-Boot).
+  entry.initrd = CleanPath(Get(env, "prefix") + "uInitrd");
+  entry.kernel = CleanPath(Get(env, "prefix") + "Image");
   return entry;
 }
 

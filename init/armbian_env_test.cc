@@ -365,6 +365,18 @@ TEST(ArmbianBootEntry, UserFixupScriptIsReported) {
                           "U-Boot would run /boot/fixup.scr after the overlays"));
 }
 
+TEST(ArmbianBootEntry, PrefixSetByTheFileMovesImageAndInitrd) {
+  // U-Boot sets ${prefix} before the script; the import can overwrite it,
+  // and the script's later ${prefix}uInitrd / ${prefix}Image follow.
+  auto entry = ArmbianBootEntry("fdtfile=z.dtb\nprefix=/boot/alt/\n", {},
+                                PathSet{"/boot/dtb/allwinner/z.dtb"});
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->config, "/boot/armbianEnv.txt");
+  EXPECT_EQ(entry->dtb, "/boot/dtb/allwinner/z.dtb");
+  EXPECT_EQ(entry->kernel, "/boot/alt/Image");
+  EXPECT_EQ(entry->initrd, "/boot/alt/uInitrd");
+}
+
 TEST(ArmbianBootEntry, PrefixOfASeparateBootPartition) {
   auto entry = ArmbianBootEntry("fdtfile=z.dtb\n", {"/", ""},
                                 PathSet{"/dtb/allwinner/z.dtb"});
