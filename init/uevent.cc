@@ -69,8 +69,11 @@ absl::StatusOr<absl::optional<Uevent>> ParseUevent(
   if (absl::StartsWith(text, kLibudev)) return absl::optional<Uevent>();
   std::vector<absl::string_view> parts =
       absl::StrSplit(text, absl::ByChar('\0'), absl::SkipEmpty());
-  if (parts.empty() || parts[0].find('@') == absl::string_view::npos ||
-      parts[0].find('=') != absl::string_view::npos) {
+  // The header is ACTION@DEVPATH; a KEY=VALUE first means there is none
+  // (a devpath itself may hold '=', an action never does).
+  const size_t at = parts.empty() ? absl::string_view::npos : parts[0].find('@');
+  if (at == absl::string_view::npos ||
+      parts[0].substr(0, at).find('=') != absl::string_view::npos) {
     return Bad(absl::StrCat(
         "no ACTION@DEVPATH header in '",
         absl::CEscape(parts.empty() ? absl::string_view() : parts[0]), "'"));
