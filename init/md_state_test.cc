@@ -241,8 +241,8 @@ TEST(MdState, ChoosingAmongArrays) {
   const struct {
     std::string wanted;
     std::string uuid;  // Empty: an error.
-    absl::StatusCode code;
-    std::string message;
+    absl::StatusCode code = absl::StatusCode::kOk;
+    std::string message = "";
   } kCases[] = {
       {"", "", absl::StatusCode::kFailedPrecondition,
        "2 complete md arrays: md RAID1 'zero2w:data'"},

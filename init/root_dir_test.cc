@@ -38,7 +38,7 @@ struct Case {
   std::string path;
   std::string resolved;  // Empty: an error.
   absl::StatusCode code = absl::StatusCode::kOk;
-  std::string message;
+  std::string message = "";
 };
 
 std::vector<Case> Cases() {

@@ -32,9 +32,9 @@ TEST(SplitKernelCommandLine, LikeTheKernel) {
 TEST(ParseMdbootSettings, Table) {
   struct Want {
     int wait = 30;
-    std::string array;
+    std::string array = "";
     bool dryrun = false, shell = false, verify = false, strict = false;
-    std::string warning;  // Substring of the only warning; "" for none.
+    std::string warning = "";  // Substring of the only warning; "" for none.
   };
   const struct {
     std::string cmdline;

@@ -1102,7 +1102,9 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
     out << kUsage;
     return CheckStdout(kExitOk, out, err);
   }
-  if (command == "boot") return RunBootCommand({argv.begin() + 1, argv.end()}, out, err);
+  if (command == "boot") {
+    return RunBootCommand({argv.begin() + 1, argv.end()}, out, err);
+  }
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()));
   using Command = int (*)(Args&, std::ostream&, std::ostream&);
   const std::map<std::string, Command> commands = {
