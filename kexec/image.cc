@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/types/optional.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
@@ -191,6 +192,106 @@ absl::Status NotAKernel(absl::Span<const uint8_t> b, absl::string_view origin,
       where, Le32(b, kImageMagicAt)));
 }
 
+// --- Is the whole payload there? --------------------------------------------
+//
+// An Image file is the kernel's text and data; BSS (and the early page
+// tables) follow it in memory only. image_size covers both ("Effective Image
+// size", booting.rst; the kernel's image.h sets it to _end - _text), and
+// Linux's own loader, arch/arm64/kernel/kexec_image.c, copies the file and
+// zero-fills the rest ("kbuf.bufsz = kernel_len; kbuf.memsz =
+// le64_to_cpu(h->image_size)"), so a truncated file would run zeros where
+// its code belongs. The rule applied here: every byte the kernel runs or
+// reads as initialised data (_text up to _edata) must be in the file. Only
+// BSS may be missing, and the kernel clears that itself.
+//
+// _edata - _text is recorded exactly in EFI-stub Images (every distribution
+// kernel): arch/arm64/kernel/efi-header.S gives the PE/COFF sections
+// .text and .data "PointerToRawData" + "SizeOfRawData" up to
+// __pecoff_data_rawsize, which vmlinux.lds.S ends at _edata. A kernel
+// without the EFI stub records no end of data; there the entry branch
+// (booting.rst: code0/code1 "Executable code", `b primary_entry`, whose
+// target lies in .init.text near the end of the text) must land inside
+// the file.
+
+// PE/COFF (Microsoft PE format, "COFF File Header" and "Section Table").
+constexpr size_t kPeOffsetAt = 60;            // e_lfanew, Image "res5".
+constexpr size_t kPeCoffHeaderSize = 24;      // "PE\0\0" + COFF header.
+constexpr size_t kPeSectionCountAt = 6;       // From "PE\0\0".
+constexpr size_t kPeOptionalSizeAt = 20;      // From "PE\0\0".
+constexpr size_t kPeSectionSize = 40;
+constexpr size_t kPeRawSizeAt = 16;           // SizeOfRawData.
+constexpr size_t kPeRawPointerAt = 20;        // PointerToRawData.
+
+// The bytes an Image must hold, and which header field says so.
+struct PayloadExtent {
+  uint64_t bytes = 0;
+  std::string field;  // For messages; empty when nothing is known.
+};
+
+// The end of the last PE/COFF section's raw data, when `b` carries a PE
+// header at e_lfanew whose section table lies inside `b`.
+absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
+  const uint64_t pe = Le32(b, kPeOffsetAt);
+  if (pe < kArm64ImageHeaderSize || pe + kPeCoffHeaderSize > b.size() ||
+      !HasBytesAt(b, pe, absl::string_view("PE\0\0", 4))) {
+    return absl::nullopt;
+  }
+  const uint64_t count = uint64_t{b[pe + kPeSectionCountAt]} |
+                         uint64_t{b[pe + kPeSectionCountAt + 1]} << 8;
+  const uint64_t optional = uint64_t{b[pe + kPeOptionalSizeAt]} |
+                            uint64_t{b[pe + kPeOptionalSizeAt + 1]} << 8;
+  const uint64_t table = pe + kPeCoffHeaderSize + optional;
+  if (table + count * kPeSectionSize > b.size()) return absl::nullopt;
+  PayloadExtent out;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t s = table + i * kPeSectionSize;
+    const uint64_t end =
+        uint64_t{Le32(b, s + kPeRawPointerAt)} + Le32(b, s + kPeRawSizeAt);
+    if (end > out.bytes) {
+      const auto* name = reinterpret_cast<const char*>(b.data() + s);
+      out.bytes = end;
+      out.field = absl::StrCat(
+          "PE/COFF section ",
+          absl::CHexEscape(absl::string_view(name, strnlen(name, 8))),
+          " (PointerToRawData + SizeOfRawData)");
+    }
+  }
+  return out;
+}
+
+// The byte after the instruction the entry branch (code0, or code1 after
+// the EFI stub's "MZ" instruction) jumps to, when one of them is a `B`.
+absl::optional<PayloadExtent> BranchExtent(absl::Span<const uint8_t> b) {
+  for (size_t at : {size_t{0}, size_t{4}}) {
+    const uint32_t insn = Le32(b, at);
+    if ((insn >> 26) != 0x05) continue;  // B imm26: 0b000101.
+    int64_t imm = insn & 0x3ffffff;
+    if ((imm & 0x2000000) != 0) imm -= int64_t{1} << 26;
+    const int64_t target = static_cast<int64_t>(at) + imm * 4;
+    PayloadExtent out;
+    out.bytes = target < 0 ? ~uint64_t{0} : static_cast<uint64_t>(target) + 4;
+    out.field = absl::StrFormat("code%d (the entry branch to offset 0x%x)",
+                                at / 4, target);
+    return out;
+  }
+  return absl::nullopt;
+}
+
+// Refuses an Image file that lacks part of its text or data (see above).
+absl::Status CheckPayloadPresent(absl::Span<const uint8_t> b,
+                                 absl::string_view where,
+                                 uint64_t image_size) {
+  absl::optional<PayloadExtent> extent = PeExtent(b);
+  if (!extent.has_value()) extent = BranchExtent(b);
+  if (!extent.has_value() || b.size() >= extent->bytes) {
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrFormat(
+      "%s: truncated: its %s says the Image holds %d bytes of text and "
+      "data (image_size %d with BSS), but only %d are present",
+      where, extent->field, extent->bytes, image_size, b.size()));
+}
+
 // Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
 // `format` names the packing, for Arm64Image::format and messages.
 absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
@@ -229,6 +330,7 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
     out.text_offset = kLegacyTextOffset;
     out.image_size = std::max<uint64_t>(kLegacyImageSize, bytes.size());
     out.flags = 0;
+    RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
     out.image = std::move(bytes);
     return out;
   }
@@ -284,6 +386,7 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
         "image_size must cover the whole Image (it is the Image plus BSS)",
         where, bytes.size(), out.image_size));
   }
+  RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
   out.image = std::move(bytes);
   return out;
 }

@@ -15,10 +15,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "fdt/file_io.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace fdt_handoff {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr char kFixtures[] = "testdata/kernel/";
 constexpr char kRealHead[] = "debian-6.1.0-56-arm64.Image.head";
@@ -523,11 +526,42 @@ TEST(ParseKernel, GzipPaddedWithZerosIsAccepted) {
 }
 
 // The first 4 KiB of Debian bookworm's linux-image-6.1.0-56-arm64
-// 6.1.192-2 vmlinuz, a raw EFI-stub Image (testdata/README.md).
-TEST(ParseKernel, RealDebianHeader) {
+// 6.1.192-2 vmlinuz, a raw EFI-stub Image (testdata/README.md). The whole
+// file is 32956352 bytes: text and data up to 32954880 (the end of its
+// PE/COFF .data section), then the Authenticode signature.
+constexpr size_t kRealDataEnd = 32954880;
+constexpr char kRealTruncated[] =
+    ": Image: truncated: its PE/COFF section .data (PointerToRawData + "
+    "SizeOfRawData) says the Image holds 32954880 bytes of text and data "
+    "(image_size 33619968 with BSS), but only ";
+
+TEST(ParseKernel, RealDebianHeadIsRefusedAsTruncated) {
   const std::vector<uint8_t> head = Fixture(kRealHead);
   ASSERT_EQ(head.size(), 4096u);
   auto kernel = ParseKernel(head, kRealHead, 4096);
+  EXPECT_EQ(kernel.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(kernel.status().message(),
+            absl::StrCat(kRealHead, kRealTruncated, "4096 are present"));
+  // One byte short of the data is still refused.
+  std::vector<uint8_t> short_by_one = head;
+  short_by_one.resize(kRealDataEnd - 1);
+  auto one = ParseKernel(short_by_one, "short.img", 4096);
+  EXPECT_EQ(one.status().message(),
+            absl::StrCat("short.img", kRealTruncated, "32954879 are present"));
+  // Compressed, the Image inside is what must be whole.
+  auto gz = ParseKernel(Gzip(head), "head.gz", 4096);
+  EXPECT_EQ(gz.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(gz.status().message()),
+              HasSubstr("head.gz: Image.gz: truncated: its PE/COFF section "
+                        ".data"));
+}
+
+TEST(ParseKernel, RealDebianHeaderWithItsWholeLength) {
+  std::vector<uint8_t> head = Fixture(kRealHead);
+  ASSERT_EQ(head.size(), 4096u);
+  std::vector<uint8_t> image = head;
+  image.resize(kRealDataEnd);  // The rest of the text and data, as zeros.
+  auto kernel = ParseKernel(image, kRealHead, 4096);
   ASSERT_TRUE(kernel.ok()) << kernel.status();
   EXPECT_EQ(kernel->format, "Image");
   EXPECT_EQ(kernel->text_offset, 0u);
@@ -536,25 +570,48 @@ TEST(ParseKernel, RealDebianHeader) {
   EXPECT_EQ(kernel->page_size, 4096u);
   EXPECT_TRUE(kernel->any_placement);
   EXPECT_FALSE(kernel->legacy_image_size);
-  EXPECT_EQ(kernel->image, head);
+  EXPECT_EQ(kernel->image, image);
   // Its code0 reads "MZ" (the EFI stub), which must not be taken for zboot.
   EXPECT_EQ(head[0], 'M');
   EXPECT_EQ(head[1], 'Z');
 
-  auto on16k = ParseKernel(head, kRealHead, 16384);
+  auto on16k = ParseKernel(image, kRealHead, 16384);
   EXPECT_EQ(on16k.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(on16k.status().message(),
             absl::StrCat(kRealHead,
                          ": Image: the kernel is built for 4 KiB pages (flags "
                          "bits 1-2 = 1) but the running kernel uses 16 KiB "
                          "pages; refusing to kexec across page sizes"));
-  // Wrapped as a distribution would: gzip and zboot of the same bytes.
-  auto gz = ParseKernel(Gzip(head), "head.gz", 4096);
-  ASSERT_TRUE(gz.ok()) << gz.status();
-  EXPECT_EQ(gz->image, head);
-  auto zboot = ParseKernel(Zboot(Zstd(head), "zstd22"), "head.efi", 4096);
+  // Wrapped as a distribution would: zboot pads the Image to image_size.
+  image.resize(0x2010000);
+  auto zboot = ParseKernel(Zboot(Zstd(image), "zstd22"), "head.efi", 4096);
   ASSERT_TRUE(zboot.ok()) << zboot.status();
   EXPECT_EQ(zboot->format, "EFI zboot (zstd)");
+  EXPECT_EQ(zboot->image.size(), 0x2010000u);
+}
+
+// Without a PE/COFF header, the entry branch must land inside the file.
+TEST(ParseKernel, EntryBranchMustLandInsideTheFile) {
+  // code0 is "b +0x40": the instruction at 0x40 must be there.
+  auto ok = ParseKernel(ImageBytes(0, 0x10000, 0x2, 0x44), "enough.img", 4096);
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  auto cut = ParseKernel(ImageBytes(0, 0x10000, 0x2, 0x40), "cut.img", 4096);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(cut.status().message(),
+            "cut.img: Image: truncated: its code0 (the entry branch to offset "
+            "0x40) says the Image holds 68 bytes of text and data (image_size "
+            "65536 with BSS), but only 64 are present");
+  // The synthetic fixture: EFI-style code0 ("MZ"), code1 "b +0x1000".
+  std::vector<uint8_t> fixture = Fixture("Image");
+  fixture.resize(4096);
+  auto half = ParseKernel(fixture, "Image.4k", 4096);
+  EXPECT_EQ(half.status().message(),
+            "Image.4k: Image: truncated: its code1 (the entry branch to offset "
+            "0x1004) says the Image holds 4104 bytes of text and data "
+            "(image_size 65536 with BSS), but only 4096 are present");
+  // The legacy rule (image_size 0) does not exempt a cut file.
+  auto legacy = ParseKernel(ImageBytes(0, 0, 0, 0x40), "old.img", 4096);
+  EXPECT_EQ(legacy.status().code(), absl::StatusCode::kDataLoss);
 }
 
 // A whole real kernel, when FDT_HANDOFF_REAL_KERNEL names one:
