@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -391,6 +392,38 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
   return out;
 }
 
+// How far to decompress a kernel: the Image header in the first 64 bytes of
+// output says how long the Image can be (image_size; the legacy 0 says
+// nothing), so the decompressor stops as soon as the output passes it, and
+// allocates that much once. Output that does not start with an Image stops
+// at once: `not_image` is its error (NotAKernel() or damage).
+OutputLimit KernelOutputLimit(
+    std::string where, size_t max_image_size,
+    std::function<absl::Status(absl::Span<const uint8_t>)> not_image) {
+  OutputLimit limit;
+  limit.max_output = max_image_size;
+  limit.head_size = kArm64ImageHeaderSize;
+  limit.limit_from_head =
+      [max_image_size, not_image](
+          absl::Span<const uint8_t> head) -> absl::StatusOr<size_t> {
+    if (!IsImage(head)) return not_image(head);
+    const uint64_t image_size = Le64(head, kImageSizeAt);
+    if (image_size == 0 || image_size > max_image_size) return max_image_size;
+    return static_cast<size_t>(image_size);
+  };
+  limit.over_head_limit = [where, max_image_size](size_t cap) {
+    if (cap == max_image_size) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          where, ": decompresses to more than ", cap, " bytes (the limit)"));
+    }
+    return absl::DataLossError(absl::StrCat(
+        where, ": the Image decompresses to more than ", cap,
+        " bytes, its header's image_size; image_size must cover the whole "
+        "Image (it is the Image plus BSS)"));
+  };
+  return limit;
+}
+
 // EFI zboot: a PE/COFF decompressor stub with the compressed Image inside.
 absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
                                       absl::string_view origin,
@@ -427,11 +460,23 @@ absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
   std::vector<uint8_t> image;
   std::string format;
   // Makefile.zboot: comp-type is gzip, lz4, lzma, lzo, xzkern or zstd22.
+  // zboot exists to carry an Image; anything else means a damaged file.
+  auto not_image = [&where](absl::Span<const uint8_t> head) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the decompressed payload is not an arm64 Image (its first ",
+        head.size(), " bytes have no \"ARM\\x64\" magic at offset 56)"));
+  };
   if (comp == "gzip") {
-    ASSIGN_OR_RETURN(image, Gunzip(payload, payload_origin, max_image_size));
+    ASSIGN_OR_RETURN(
+        image, Gunzip(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": gzip"),
+                                        max_image_size, not_image)));
     format = "EFI zboot (gzip)";
   } else if (comp == "zstd" || comp == "zstd22") {
-    ASSIGN_OR_RETURN(image, Unzstd(payload, payload_origin, max_image_size));
+    ASSIGN_OR_RETURN(
+        image, Unzstd(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": zstd"),
+                                        max_image_size, not_image)));
     format = "EFI zboot (zstd)";
   } else {
     return absl::UnimplementedError(absl::StrCat(
@@ -469,13 +514,24 @@ absl::StatusOr<Arm64Image> ParseUnwrapped(absl::Span<const uint8_t> b,
   }
   if (IsGzip(b) || IsZstd(b)) {
     const bool gzip = IsGzip(b);
+    const absl::string_view kind = gzip ? "gzip" : "zstd";
+    auto not_image = [&](absl::Span<const uint8_t> head) {
+      // A well-formed archive of something else, e.g. a gzip'ed initramfs
+      // passed as the kernel: said from its first bytes, without
+      // decompressing the rest.
+      return NotAKernel(
+          head, origin,
+          absl::StrCat(layer, layer.empty() ? "" : ": ", "the ", kind,
+                       " data does not start with an arm64 Image"));
+    };
+    const OutputLimit limit = KernelOutputLimit(
+        absl::StrCat(Where(origin, layer), ": ", kind), max_image_size,
+        not_image);
     std::vector<uint8_t> image;
     if (gzip) {
-      ASSIGN_OR_RETURN(image,
-                       Gunzip(b, Where(origin, layer), max_image_size));
+      ASSIGN_OR_RETURN(image, Gunzip(b, Where(origin, layer), limit));
     } else {
-      ASSIGN_OR_RETURN(image,
-                       Unzstd(b, Where(origin, layer), max_image_size));
+      ASSIGN_OR_RETURN(image, Unzstd(b, Where(origin, layer), limit));
     }
     if (!IsImage(image)) {
       // A well-formed archive of something else, e.g. a gzip'ed initramfs

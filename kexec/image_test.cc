@@ -262,19 +262,47 @@ std::vector<BadCase> BadCases() {
   }
   cases.push_back({"initrd.cpio.gz", Fixture("initrd.cpio.gz"),
                    absl::StatusCode::kInvalidArgument,
-                   "initrd.cpio.gz: the gzip data decompresses to 512 bytes "
-                   "that are not an arm64 Image: this is a cpio archive (an "
-                   "initramfs?), not an arm64 kernel"});
+                   "initrd.cpio.gz: the gzip data does not start with an "
+                   "arm64 Image: this is a cpio archive (an initramfs?), not "
+                   "an arm64 kernel"});
   cases.push_back({"text.gz", Gzip(std::vector<uint8_t>(100, 'x')),
                    absl::StatusCode::kInvalidArgument,
-                   "text.gz: the gzip data decompresses to 100 bytes that are "
-                   "not an arm64 Image: not an arm64 kernel: no \"ARM\\x64\" "
+                   "text.gz: the gzip data does not start with an arm64 "
+                   "Image: not an arm64 kernel: no \"ARM\\x64\" "
                    "magic at offset 56 (found 0x78787878) and no gzip, zstd, "
                    "EFI zboot or U-Boot legacy signature"});
   {
+    // Not an Image: refused from its first 64 bytes.
     BadCase c{"bomb.gz", Gzip(std::vector<uint8_t>(size_t{1} << 20, 0)),
+              absl::StatusCode::kInvalidArgument,
+              "bomb.gz: the gzip data does not start with an arm64 Image: not "
+              "an arm64 kernel: no \"ARM\\x64\" magic at offset 56 (found "
+              "0x00000000) and no gzip, zstd, EFI zboot or U-Boot legacy "
+              "signature"};
+    cases.push_back(c);
+  }
+  // An Image header, then 1 MiB of zeros: capped at its image_size...
+  cases.push_back({"image-bomb.gz",
+                   Gzip(ImageBytes(0, 0x10000, 0x2, size_t{1} << 20)),
+                   absl::StatusCode::kDataLoss,
+                   "image-bomb.gz: gzip: the Image decompresses to more than "
+                   "65536 bytes, its header's image_size; image_size must "
+                   "cover the whole Image (it is the Image plus BSS)"});
+  {
+    // ... or at the caller's limit when image_size is over it.
+    BadCase c{"huge-bomb.zst",
+              Zstd(ImageBytes(0, uint64_t{1} << 40, 0x2, size_t{1} << 20)),
               absl::StatusCode::kResourceExhausted,
-              "bomb.gz: gzip: decompresses to more than 65536 bytes (the "
+              "huge-bomb.zst: zstd: the frame declares 1048576 bytes of "
+              "content, more than the limit of 65536 bytes"};
+    c.max_image_size = 65536;
+    cases.push_back(c);
+  }
+  {
+    BadCase c{"huge-bomb.gz",
+              Gzip(ImageBytes(0, uint64_t{1} << 40, 0x2, size_t{1} << 20)),
+              absl::StatusCode::kResourceExhausted,
+              "huge-bomb.gz: gzip: decompresses to more than 65536 bytes (the "
               "limit)"};
     c.max_image_size = 65536;
     cases.push_back(c);
@@ -325,9 +353,9 @@ std::vector<BadCase> BadCases() {
   cases.push_back({"notimage.efi",
                    Zboot(Gzip(std::vector<uint8_t>(100, 'x')), "gzip"),
                    absl::StatusCode::kDataLoss,
-                   "notimage.efi: EFI zboot: the decompressed payload (100 "
-                   "bytes) is not an arm64 Image (no \"ARM\\x64\" magic at "
-                   "offset 56)"});
+                   "notimage.efi: EFI zboot: the decompressed payload is not "
+                   "an arm64 Image (its first 64 bytes have no \"ARM\\x64\" "
+                   "magic at offset 56)"});
   {
     std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
     b[0x100 + 20] ^= 0x40;  // Inside the deflate data.
