@@ -1,8 +1,12 @@
 #include "kexec/image.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -608,6 +612,19 @@ absl::StatusOr<UbootLegacy> ReadUbootLegacy(absl::Span<const uint8_t> b,
   return out;
 }
 
+// An initrd's U-Boot header must say "ramdisk".
+absl::Status CheckRamdisk(const UbootLegacy& uboot, absl::string_view origin) {
+  if (uboot.type == kUbootTypeRamdisk) return absl::OkStatus();
+  const bool kernel = uboot.type == kUbootTypeKernel ||
+                      uboot.type == kUbootTypeKernelNoload;
+  return absl::InvalidArgumentError(absl::StrCat(
+      origin, ": U-Boot legacy header: ",
+      kernel ? std::string("this is a U-Boot kernel image (mkimage -T "
+                           "kernel), not a ramdisk")
+             : absl::StrCat("image type ", static_cast<int>(uboot.type),
+                            " is not a ramdisk (mkimage -T ramdisk)")));
+}
+
 absl::string_view UbootCompName(uint8_t comp) {
   switch (comp) {
     case 2: return "bzip2";
@@ -686,17 +703,85 @@ absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     return std::vector<uint8_t>(file.begin(), file.end());
   }
   ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(file, origin));
-  if (uboot.type != kUbootTypeRamdisk) {
-    const bool kernel = uboot.type == kUbootTypeKernel ||
-                        uboot.type == kUbootTypeKernelNoload;
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": U-Boot legacy header: ",
-        kernel ? std::string("this is a U-Boot kernel image (mkimage -T "
-                             "kernel), not a ramdisk")
-               : absl::StrCat("image type ", static_cast<int>(uboot.type),
-                              " is not a ramdisk (mkimage -T ramdisk)")));
-  }
+  RETURN_IF_ERROR(CheckRamdisk(uboot, origin));
   return std::vector<uint8_t>(uboot.payload.begin(), uboot.payload.end());
+}
+
+namespace {
+
+absl::Status ErrnoError(int err, absl::string_view what,
+                        const std::string& path) {
+  return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", what));
+}
+
+// Closes a file descriptor on every path out of ReadInitrd().
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Reads exactly out.size() bytes from `fd`.
+absl::Status ReadExactly(int fd, const std::string& path,
+                         std::vector<uint8_t>& out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(errno, "read error", path);
+    if (n == 0) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": the file shrank while being read: ", out.size(),
+          " bytes when opened, ", done, " found"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
+                                  absl::string_view limit_name) {
+  FdCloser f{open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  if (f.fd < 0) return ErrnoError(errno, "cannot open the initrd", path);
+  struct stat st;
+  if (fstat(f.fd, &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": the initrd is not a regular file (",
+        S_ISDIR(st.st_mode)    ? "a directory"
+        : S_ISFIFO(st.st_mode) ? "a FIFO"
+        : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                     : "a special file",
+        ")"));
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": the initrd is empty (0 bytes); leave out --initrd instead"));
+  }
+  if (size > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        path, ": the initrd is ", size, " bytes, more than the ", max_bytes,
+        " bytes of ", limit_name, "; not reading it"));
+  }
+  Initrd out;
+  out.file.resize(static_cast<size_t>(size));
+  RETURN_IF_ERROR(ReadExactly(f.fd, path, out.file));
+  out.payload = out.file;
+  if (IsUbootLegacy(out.file)) {
+    ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(out.file, path));
+    RETURN_IF_ERROR(CheckRamdisk(uboot, path));
+    out.payload = uboot.payload;
+    out.uboot_header = true;
+    if (out.payload.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": U-Boot legacy header: the ramdisk is empty (0 data bytes)"));
+    }
+  }
+  return out;
 }
 
 }  // namespace fdt_handoff

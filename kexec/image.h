@@ -155,6 +155,13 @@ absl::StatusOr<Arm64Image> ParseKernel(
     uint32_t running_page_size,
     size_t max_image_size = kDefaultMaxKernelImageSize);
 
+// ParseKernel() for a file read into memory: the same result and codes,
+// but a raw Image's bytes are moved into Arm64Image::image, not copied.
+absl::StatusOr<Arm64Image> ParseKernel(
+    std::vector<uint8_t>&& file, absl::string_view origin,
+    uint32_t running_page_size,
+    size_t max_image_size = kDefaultMaxKernelImageSize);
+
 // StripUbootLegacyHeader()
 //
 // For initrds: when `file` starts with the U-Boot legacy magic (an Armbian
@@ -169,15 +176,43 @@ absl::StatusOr<Arm64Image> ParseKernel(
 //   kInvalidArgument   the U-Boot image is not a ramdisk (e.g. a uImage
 //                      kernel passed as the initrd).
 //   kUnimplemented     a U-Boot multi-file image.
-// ParseKernel() for a file read into memory: the same result and codes,
-// but a raw Image's bytes are moved into Arm64Image::image, not copied.
-absl::StatusOr<Arm64Image> ParseKernel(
-    std::vector<uint8_t>&& file, absl::string_view origin,
-    uint32_t running_page_size,
-    size_t max_image_size = kDefaultMaxKernelImageSize);
-
 absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     absl::Span<const uint8_t> file, absl::string_view origin);
+
+// Initrd
+//
+// An initrd file read once into `file`; `payload` points into it (past a
+// U-Boot legacy header, if there was one) and is what the kernel gets.
+// Moving an Initrd keeps `payload` valid (a vector's buffer does not move).
+struct Initrd {
+  std::vector<uint8_t> file;
+  absl::Span<const uint8_t> payload;
+  bool uboot_header = false;
+};
+
+// ReadInitrd()
+//
+// Opens `path` without blocking (O_NONBLOCK: a FIFO cannot hang the
+// caller), checks that it is a regular file, not empty, and at most
+// `max_bytes` long, all before reading a byte, then reads it once into a
+// buffer of its exact size and unwraps a U-Boot legacy header in place as
+// StripUbootLegacyHeader() does (no copy). `limit_name` says where
+// `max_bytes` comes from, for the message (e.g. "the usable RAM left beside
+// the kernel, from /proc/iomem").
+//
+// Returns:
+//   kNotFound, kPermissionDenied, ...  the open or a read failed (the
+//                      absl::ErrnoToStatus() code of errno).
+//   kFailedPrecondition `path` is not a regular file (a directory, FIFO,
+//                      device or socket).
+//   kInvalidArgument   the file, or its U-Boot payload, is empty (0 bytes);
+//                      the StripUbootLegacyHeader() refusals.
+//   kResourceExhausted the file is larger than `max_bytes`.
+//   kDataLoss          the file shrank while being read; the
+//                      StripUbootLegacyHeader() damage.
+//   kUnimplemented     a U-Boot multi-file image.
+absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
+                                  absl::string_view limit_name);
 
 }  // namespace fdt_handoff
 

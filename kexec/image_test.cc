@@ -1,5 +1,7 @@
 #include "kexec/image.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -729,6 +731,85 @@ TEST(StripUbootLegacyHeader, RefusesDamageAndKernels) {
     auto out = StripUbootLegacyHeader(Uboot(Bytes("x"), 4), "multi.uimg");
     EXPECT_EQ(out.status().code(), absl::StatusCode::kUnimplemented);
   }
+}
+
+// --- ReadInitrd ------------------------------------------------------------
+
+std::string TmpPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::string WriteTmp(const std::string& name,
+                     const std::vector<uint8_t>& bytes) {
+  const std::string path = TmpPath(name);
+  EXPECT_TRUE(WriteFileAtomic(path, bytes).ok());
+  return path;
+}
+
+TEST(ReadInitrd, UnwrapsUInitrdInPlace) {
+  const std::string path =
+      WriteTmp("uInitrd", Fixture("uInitrd"));
+  auto initrd = ReadInitrd(path, 1 << 20, "the limit");
+  ASSERT_TRUE(initrd.ok()) << initrd.status();
+  EXPECT_TRUE(initrd->uboot_header);
+  const std::vector<uint8_t> cpio = Fixture("initrd.cpio.gz");
+  EXPECT_TRUE(std::equal(initrd->payload.begin(), initrd->payload.end(),
+                         cpio.begin(), cpio.end()));
+  // The payload is the file's own buffer past the header: no copy, and a
+  // move keeps it.
+  EXPECT_EQ(initrd->payload.data(), initrd->file.data() + 64);
+  Initrd moved = *std::move(initrd);
+  EXPECT_EQ(moved.payload.data(), moved.file.data() + 64);
+
+  auto plain = ReadInitrd(WriteTmp("initrd.gz", cpio), 1 << 20, "the limit");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->uboot_header);
+  EXPECT_EQ(plain->payload.data(), plain->file.data());
+  EXPECT_EQ(plain->payload.size(), cpio.size());
+}
+
+TEST(ReadInitrd, RefusesBeforeReading) {
+  const std::string big = WriteTmp("big.img", std::vector<uint8_t>(5000, 1));
+  auto over = ReadInitrd(big, 4096, "usable RAM beside the kernel");
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(over.status().message(),
+            absl::StrCat(big, ": the initrd is 5000 bytes, more than the 4096 "
+                              "bytes of usable RAM beside the kernel; not "
+                              "reading it"));
+
+  const std::string empty = WriteTmp("empty.img", {});
+  auto zero = ReadInitrd(empty, 4096, "x");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.status().message(),
+            absl::StrCat(empty, ": the initrd is empty (0 bytes); leave out "
+                                "--initrd instead"));
+
+  const std::string empty_uboot =
+      WriteTmp("empty.uimg", Uboot(std::vector<uint8_t>(), 3));
+  auto zero_payload = ReadInitrd(empty_uboot, 4096, "x");
+  EXPECT_EQ(zero_payload.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(zero_payload.status().message()),
+              HasSubstr("the ramdisk is empty (0 data bytes)"));
+
+  // A FIFO with no writer would block a plain open() forever.
+  const std::string fifo = TmpPath("initrd.fifo");
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto pipe = ReadInitrd(fifo, 4096, "x");
+  EXPECT_EQ(pipe.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(pipe.status().message(),
+            absl::StrCat(fifo, ": the initrd is not a regular file (a FIFO)"));
+
+  auto dir = ReadInitrd(TmpPath(""), 4096, "x");
+  EXPECT_EQ(dir.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto missing = ReadInitrd(TmpPath("no-such-initrd"), 4096, "x");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  auto kernel = ReadInitrd(WriteTmp("uImage", Fixture("uImage")), 1 << 20, "x");
+  EXPECT_EQ(kernel.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(kernel.status().message()),
+              HasSubstr("this is a U-Boot kernel image"));
 }
 
 }  // namespace
