@@ -297,49 +297,30 @@ absl::Status CheckPayloadPresent(absl::Span<const uint8_t> b,
       where, extent->field, extent->bytes, image_size, b.size()));
 }
 
-// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
-// `format` names the packing, for Arm64Image::format and messages.
-absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
-                                      absl::string_view origin,
-                                      std::string format,
-                                      uint32_t running_page_size,
-                                      size_t max_image_size) {
-  const std::string where = absl::StrCat(origin, ": ", format);
-  const absl::Span<const uint8_t> b(bytes);
-  if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
-    return absl::DataLossError(
-        absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
-  }
-  if (bytes.size() > max_image_size) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(where, ": the Image is ", bytes.size(),
-                     " bytes, more than the limit of ", max_image_size));
-  }
-  Arm64Image out;
-  out.text_offset = Le64(b, kTextOffsetAt);
-  out.image_size = Le64(b, kImageSizeAt);
-  out.flags = Le64(b, kFlagsAt);
-  out.format = std::move(format);
+// The header predates v3.17 (image_size 0): fills in what booting.rst lets
+// a loader assume.
+void UseLegacyDefaults(size_t file_bytes, Arm64Image* image) {
+  Arm64Image& out = *image;
+  // booting.rst: "Prior to v3.17, the endianness of text_offset was not
+  // specified. In these cases image_size is zero and text_offset is
+  // 0x80000 in the endianness of the kernel. [...] Where image_size is
+  // zero, text_offset can be assumed to be 0x80000." The flags field was
+  // "introduced in v3.17" as well, so it is ignored here. For the size,
+  // "a bootloader should attempt to keep as much memory as possible free
+  // [...] The amount of space required [...] is effectively unbound":
+  // assume 16 MiB like kexec-tools, U-Boot and u-root, or the Image's own
+  // length if it is longer.
+  out.legacy_image_size = true;
+  out.text_offset = kLegacyTextOffset;
+  out.image_size = std::max<uint64_t>(kLegacyImageSize, file_bytes);
+  out.flags = 0;
+}
 
-  if (out.image_size == 0) {
-    // booting.rst: "Prior to v3.17, the endianness of text_offset was not
-    // specified. In these cases image_size is zero and text_offset is
-    // 0x80000 in the endianness of the kernel. [...] Where image_size is
-    // zero, text_offset can be assumed to be 0x80000." The flags field was
-    // "introduced in v3.17" as well, so it is ignored here. For the size,
-    // "a bootloader should attempt to keep as much memory as possible free
-    // [...] The amount of space required [...] is effectively unbound":
-    // assume 16 MiB like kexec-tools, U-Boot and u-root, or the Image's own
-    // length if it is longer.
-    out.legacy_image_size = true;
-    out.text_offset = kLegacyTextOffset;
-    out.image_size = std::max<uint64_t>(kLegacyImageSize, bytes.size());
-    out.flags = 0;
-    RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
-    out.image = std::move(bytes);
-    return out;
-  }
-
+// Decodes the flags of a v3.17+ header into `out` and refuses what cannot
+// be loaded here.
+absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
+                        Arm64Image* image) {
+  Arm64Image& out = *image;
   // "Bit 0 Kernel endianness. 1 if BE, 0 if LE." We load little-endian
   // kernels only (as kexec_file does on a little-endian host without
   // mixed-endian support).
@@ -366,6 +347,41 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
   // image_size bytes counted from the start of the image are within the
   // 48-bit addressable range of physical memory"
   out.any_placement = (out.flags & kFlagAnyPlacement) != 0;
+  return absl::OkStatus();
+}
+
+// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
+// `format` names the packing, for Arm64Image::format and messages.
+absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
+                                      absl::string_view origin,
+                                      std::string format,
+                                      uint32_t running_page_size,
+                                      size_t max_image_size) {
+  const std::string where = absl::StrCat(origin, ": ", format);
+  const absl::Span<const uint8_t> b(bytes);
+  if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
+    return absl::DataLossError(
+        absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
+  }
+  if (bytes.size() > max_image_size) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(where, ": the Image is ", bytes.size(),
+                     " bytes, more than the limit of ", max_image_size));
+  }
+  Arm64Image out;
+  out.text_offset = Le64(b, kTextOffsetAt);
+  out.image_size = Le64(b, kImageSizeAt);
+  out.flags = Le64(b, kFlagsAt);
+  out.format = std::move(format);
+
+  if (out.image_size == 0) {
+    UseLegacyDefaults(bytes.size(), &out);
+    RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
+    out.image = std::move(bytes);
+    return out;
+  }
+
+  RETURN_IF_ERROR(CheckFlags(where, running_page_size, &out));
 
   // "The Image must be placed text_offset bytes from a 2MB aligned base
   // address anywhere in usable system RAM and called there."
@@ -428,6 +444,39 @@ OutputLimit KernelOutputLimit(
   return limit;
 }
 
+// Decompresses a zboot payload compressed with `comp` (the header's type
+// string) and names the format in `format`.
+absl::StatusOr<std::vector<uint8_t>> DecompressZbootPayload(
+    absl::Span<const uint8_t> payload, absl::string_view comp,
+    const std::string& where, size_t max_image_size, std::string* format) {
+  const std::string payload_origin = absl::StrCat(where, " payload");
+  std::vector<uint8_t> image;
+  // zboot exists to carry an Image; anything else means a damaged file.
+  auto not_image = [&where](absl::Span<const uint8_t> head) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the decompressed payload is not an arm64 Image (its first ",
+        head.size(), " bytes have no \"ARM\\x64\" magic at offset 56)"));
+  };
+  if (comp == "gzip") {
+    ASSIGN_OR_RETURN(
+        image, Gunzip(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": gzip"),
+                                        max_image_size, not_image)));
+    *format = "EFI zboot (gzip)";
+  } else if (comp == "zstd" || comp == "zstd22") {
+    ASSIGN_OR_RETURN(
+        image, Unzstd(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": zstd"),
+                                        max_image_size, not_image)));
+    *format = "EFI zboot (zstd)";
+  } else {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the payload is compressed with \"", absl::CHexEscape(comp),
+        "\"; only gzip and zstd zboot images can be unpacked"));
+  }
+  return image;
+}
+
 // EFI zboot: a PE/COFF decompressor stub with the compressed Image inside.
 absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
                                       absl::string_view origin,
@@ -460,33 +509,11 @@ absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
   }
   const absl::string_view comp(comp_begin, comp_len);
   const absl::Span<const uint8_t> payload = b.subspan(offset, size);
-  const std::string payload_origin = absl::StrCat(where, " payload");
-  std::vector<uint8_t> image;
   std::string format;
   // Makefile.zboot: comp-type is gzip, lz4, lzma, lzo, xzkern or zstd22.
-  // zboot exists to carry an Image; anything else means a damaged file.
-  auto not_image = [&where](absl::Span<const uint8_t> head) {
-    return absl::DataLossError(absl::StrCat(
-        where, ": the decompressed payload is not an arm64 Image (its first ",
-        head.size(), " bytes have no \"ARM\\x64\" magic at offset 56)"));
-  };
-  if (comp == "gzip") {
-    ASSIGN_OR_RETURN(
-        image, Gunzip(payload, payload_origin,
-                      KernelOutputLimit(absl::StrCat(payload_origin, ": gzip"),
-                                        max_image_size, not_image)));
-    format = "EFI zboot (gzip)";
-  } else if (comp == "zstd" || comp == "zstd22") {
-    ASSIGN_OR_RETURN(
-        image, Unzstd(payload, payload_origin,
-                      KernelOutputLimit(absl::StrCat(payload_origin, ": zstd"),
-                                        max_image_size, not_image)));
-    format = "EFI zboot (zstd)";
-  } else {
-    return absl::UnimplementedError(absl::StrCat(
-        where, ": the payload is compressed with \"", absl::CHexEscape(comp),
-        "\"; only gzip and zstd zboot images can be unpacked"));
-  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> image,
+                   DecompressZbootPayload(payload, comp, where,
+                                          max_image_size, &format));
   // zboot exists to carry an Image; anything else means a damaged file.
   if (!IsImage(image)) {
     return absl::DataLossError(absl::StrCat(
