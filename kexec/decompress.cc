@@ -100,12 +100,52 @@ class Output {
   std::vector<uint8_t> out_;
 };
 
+// The error for inflate()'s `ret` (not Z_OK or Z_STREAM_END) after `in_pos`
+// of `in_size` bytes read and `out_pos` written, the output not full.
+absl::Status InflateFailure(int ret, const z_stream& zs,
+                            absl::string_view origin, size_t in_size,
+                            size_t in_pos, size_t out_pos) {
+  switch (ret) {
+    case Z_BUF_ERROR:
+      if (in_pos == in_size) {
+        return absl::DataLossError(absl::StrCat(
+            origin, ": gzip: the stream is truncated: all ", in_size,
+            " bytes read and no end of stream (", out_pos,
+            " bytes decompressed so far)"));
+      }
+      return absl::InternalError(
+          absl::StrCat(origin, ": gzip: inflate made no progress"));
+    case Z_MEM_ERROR:
+      return absl::ResourceExhaustedError(
+          absl::StrCat(origin, ": gzip: out of memory in inflate"));
+    case Z_DATA_ERROR:
+    default:
+      return absl::DataLossError(absl::StrCat(
+          origin, ": gzip: corrupt data: ",
+          zs.msg != nullptr ? zs.msg : "unknown inflate error",
+          " (at compressed offset ", in_pos, ")"));
+  }
+}
+
 struct InflateEnd {
   void operator()(z_stream* zs) const {
     inflateEnd(zs);
     delete zs;
   }
 };
+
+// The error for ZSTD_decompressStream()'s error result `ret`.
+absl::Status ZstdFailure(size_t ret, absl::string_view origin, size_t in_pos) {
+  const ZSTD_ErrorCode code = ZSTD_getErrorCode(ret);
+  const std::string what = absl::StrCat(
+      ZSTD_getErrorName(ret), " (at compressed offset ", in_pos, ")");
+  if (code == ZSTD_error_memory_allocation ||
+      code == ZSTD_error_frameParameter_windowTooLarge) {
+    return absl::ResourceExhaustedError(absl::StrCat(origin, ": zstd: ", what));
+  }
+  return absl::DataLossError(
+      absl::StrCat(origin, ": zstd: corrupt data: ", what));
+}
 
 struct FreeDctx {
   void operator()(ZSTD_DCtx* dctx) const { ZSTD_freeDCtx(dctx); }
@@ -173,26 +213,12 @@ absl::StatusOr<std::vector<uint8_t>> Gunzip(absl::Span<const uint8_t> data,
       case Z_OK:
         continue;
       case Z_BUF_ERROR:
-        // No progress was possible: either the output is full (grow it on
-        // the next turn) or the input ran out before the end of the stream.
+        // No progress was possible: the output is full (grow it on the next
+        // turn), or else InflateFailure() says why.
         if (out_pos == out.size()) continue;
-        if (in_pos == data.size()) {
-          return absl::DataLossError(absl::StrCat(
-              origin, ": gzip: the stream is truncated: all ", data.size(),
-              " bytes read and no end of stream (", out_pos,
-              " bytes decompressed so far)"));
-        }
-        return absl::InternalError(
-            absl::StrCat(origin, ": gzip: inflate made no progress"));
-      case Z_MEM_ERROR:
-        return absl::ResourceExhaustedError(
-            absl::StrCat(origin, ": gzip: out of memory in inflate"));
-      case Z_DATA_ERROR:
+        return InflateFailure(ret, *zs, origin, data.size(), in_pos, out_pos);
       default:
-        return absl::DataLossError(absl::StrCat(
-            origin, ": gzip: corrupt data: ",
-            zs->msg != nullptr ? zs->msg : "unknown inflate error",
-            " (at compressed offset ", in_pos, ")"));
+        return InflateFailure(ret, *zs, origin, data.size(), in_pos, out_pos);
     }
   }
 }
@@ -233,19 +259,7 @@ absl::StatusOr<std::vector<uint8_t>> Unzstd(absl::Span<const uint8_t> data,
     ZSTD_outBuffer ob{out.data(), out.size(), out_pos};
     const size_t ret = ZSTD_decompressStream(dctx.get(), &ob, &in);
     out_pos = ob.pos;
-    if (ZSTD_isError(ret)) {
-      const ZSTD_ErrorCode code = ZSTD_getErrorCode(ret);
-      const std::string what =
-          absl::StrCat(ZSTD_getErrorName(ret), " (at compressed offset ",
-                       in.pos, ")");
-      if (code == ZSTD_error_memory_allocation ||
-          code == ZSTD_error_frameParameter_windowTooLarge) {
-        return absl::ResourceExhaustedError(
-            absl::StrCat(origin, ": zstd: ", what));
-      }
-      return absl::DataLossError(
-          absl::StrCat(origin, ": zstd: corrupt data: ", what));
-    }
+    if (ZSTD_isError(ret)) return ZstdFailure(ret, origin, in.pos);
     const bool ended = ret == 0 && AllZero(data.subspan(in.pos));
     const absl::Status checked = output.Check(out_pos, ended);
     if (!checked.ok()) return checked;

@@ -61,6 +61,8 @@ struct OutputLimit {
 //                      non-zero bytes after the last member.
 //   kResourceExhausted the output would exceed `max_output` bytes, or zlib
 //                      could not allocate its state.
+//   kInternal          inflate made no progress with input and output room
+//                      left (a zlib bug; never seen).
 absl::StatusOr<std::vector<uint8_t>> Gunzip(absl::Span<const uint8_t> data,
                                             absl::string_view origin,
                                             size_t max_output);
