@@ -100,6 +100,10 @@ struct Handoff {
 //   ...) and Fdt::FromBytes() (the patched DTB is re-validated; kDataLoss
 //   would be a bug), and the FdtErrorCode() of a libfdt failure to patch
 //   /chosen (a bug: the initrd rule writes both properties 64 bits wide).
+//   With verify, also BuildVerifyPurgatory()'s kInvalidArgument (too many
+//   regions, an unusable UART) and kInternal when the purgatory is not the
+//   last segment (a planner bug). A DTB without a usable stdout-path is not
+//   an error: the purgatory verifies silently (Handoff::verify_uart.note).
 absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input);
 
 // HandoffSegments()
