@@ -345,6 +345,7 @@ TEST(Cli, LoadHandsThePlannedSegmentsToKexecLoad) {
 }
 
 TEST(Cli, ExecLoadsThenReboots) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
   FakeKexec sys;
   sys.reboot_errno = EPERM;  // A real reboot does not come back.
   CliRun r = Cli(LoadArgs("exec", Tmp("exec.dtb")), &sys);
@@ -358,6 +359,7 @@ TEST(Cli, ExecLoadsThenReboots) {
 }
 
 TEST(Cli, RefusedKexecLoadPrintsTheAdviceAndNothingIsLoaded) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
   struct Case {
     int err;
     int exit;
@@ -384,6 +386,7 @@ TEST(Cli, RefusedKexecLoadPrintsTheAdviceAndNothingIsLoaded) {
 }
 
 TEST(Cli, BadInputNeverReachesTheKernel) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
   FakeKexec sys;
   // The first 4 KiB of the fixture Image: truncated.
   const std::vector<uint8_t> image = Bytes("testdata/kernel/Image");
@@ -444,6 +447,7 @@ TEST(Cli, LoadAndExecRefuseOffArm64BeforeReadingAnything) {
 }
 
 TEST(Cli, TimingsGoToStderr) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
   FakeKexec sys;
   CliRun r = Cli({"plan", "--kernel", "testdata/kernel/Image.gz", "--dtb",
                   kPlain72, "--live", kLive, "--page-size", "4096",
