@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/optional.h"
+#include "fdt/file_io.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
@@ -749,6 +750,13 @@ struct FdCloser {
   }
 };
 
+// Initrds are regular files; a FIFO would block, a device be read forever.
+absl::Status CheckRegular(const struct stat& st, const std::string& path) {
+  if (S_ISREG(st.st_mode)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      path, ": is a ", FileTypeName(st.st_mode), ", not a regular file"));
+}
+
 // Reads exactly out.size() bytes from `fd`.
 absl::Status ReadExactly(int fd, const std::string& path,
                          std::vector<uint8_t>& out) {
@@ -771,23 +779,20 @@ absl::Status ReadExactly(int fd, const std::string& path,
 
 absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
                                   absl::string_view limit_name) {
+  // Refused before it is opened: opening a device can have side effects.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return ErrnoError(errno, "cannot open the initrd", path);
+  }
+  RETURN_IF_ERROR(CheckRegular(st, path));
   FdCloser f{open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
   if (f.fd < 0) return ErrnoError(errno, "cannot open the initrd", path);
-  struct stat st;
   if (fstat(f.fd, &st) != 0) return ErrnoError(errno, "cannot stat", path);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": the initrd is not a regular file (",
-        S_ISDIR(st.st_mode)    ? "a directory"
-        : S_ISFIFO(st.st_mode) ? "a FIFO"
-        : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                                                     : "a special file",
-        ")"));
-  }
+  RETURN_IF_ERROR(CheckRegular(st, path));  // Swapped in meanwhile?
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the initrd is empty (0 bytes); leave out --initrd instead"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the initrd is empty (0 bytes)"));
   }
   if (size > max_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
@@ -805,7 +810,7 @@ absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
     out.uboot_header = true;
     if (out.payload.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          path, ": U-Boot legacy header: the ramdisk is empty (0 data bytes)"));
+          path, ": the initrd is empty (a U-Boot header around 0 bytes)"));
     }
   }
   return out;

@@ -208,9 +208,10 @@ struct Initrd {
 
 // ReadInitrd()
 //
-// Opens `path` without blocking (O_NONBLOCK: a FIFO cannot hang the
-// caller), checks that it is a regular file, not empty, and at most
-// `max_bytes` long, all before reading a byte, then reads it once into a
+// Checks that `path` is a regular file before opening it (a device's open
+// can have side effects), opens it without blocking (O_NONBLOCK: a FIFO
+// swapped in cannot hang the caller) and checks again, not empty, and at
+// most `max_bytes` long, all before reading a byte, then reads it once into a
 // buffer of its exact size and unwraps a U-Boot legacy header in place as
 // StripUbootLegacyHeader() does (no copy). `limit_name` says where
 // `max_bytes` comes from, for the message (e.g. "the usable RAM left beside

@@ -784,15 +784,15 @@ TEST(ReadInitrd, RefusesBeforeReading) {
   auto zero = ReadInitrd(empty, 4096, "x");
   EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(zero.status().message(),
-            absl::StrCat(empty, ": the initrd is empty (0 bytes); leave out "
-                                "--initrd instead"));
+            absl::StrCat(empty, ": the initrd is empty (0 bytes)"));
 
   const std::string empty_uboot =
       WriteTmp("empty.uimg", Uboot(std::vector<uint8_t>(), 3));
   auto zero_payload = ReadInitrd(empty_uboot, 4096, "x");
   EXPECT_EQ(zero_payload.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(zero_payload.status().message()),
-              HasSubstr("the ramdisk is empty (0 data bytes)"));
+              HasSubstr(": the initrd is empty (a U-Boot header around 0 "
+                        "bytes)"));
 
   // A FIFO with no writer would block a plain open() forever.
   const std::string fifo = TmpPath("initrd.fifo");
@@ -801,7 +801,8 @@ TEST(ReadInitrd, RefusesBeforeReading) {
   auto pipe = ReadInitrd(fifo, 4096, "x");
   EXPECT_EQ(pipe.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(pipe.status().message(),
-            absl::StrCat(fifo, ": the initrd is not a regular file (a FIFO)"));
+            absl::StrCat(fifo, ": is a FIFO (named pipe), not a regular "
+                               "file"));
 
   auto dir = ReadInitrd(TmpPath(""), 4096, "x");
   EXPECT_EQ(dir.status().code(), absl::StatusCode::kFailedPrecondition);

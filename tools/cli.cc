@@ -847,9 +847,6 @@ int FailKexecCall(std::ostream& err, const absl::Status& status) {
   err << "fdt-handoff: " << status.message() << "\n";
   return kExitEnvironment;
 }
-  err << "fdt-handoff: " << status.message() << "\n";
-  return kExitEnvironment;
-}
 
 // Consumes the command line into `req`. Returns an exit status when the
 // command is done (--help, bad usage), absl::nullopt to go on.

@@ -406,8 +406,7 @@ TEST(Cli, BadInputNeverReachesTheKernel) {
   r = Cli(args, &sys);
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_EQ(r.err, absl::StrCat("fdt-handoff: ", empty,
-                                ": the initrd is empty (0 bytes); leave out "
-                                "--initrd instead\n"));
+                                ": the initrd is empty (0 bytes)\n"));
   // An initrd larger than the RAM /proc/iomem lists: refused before reading.
   const std::string small_ram = Tmp("iomem-small");
   const std::string text = "40000000-4001003f : System RAM\n";
