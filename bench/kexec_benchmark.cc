@@ -1,6 +1,12 @@
 // Benchmarks of the kexec side on a real kernel: ParseKernel() on Debian's
 // arm64 Image in each form it is shipped in (raw, Image.gz, Image.zst, EFI
 // zboot with zstd), the segment planner, and PrepareHandoff() end to end.
+// Pairs that show what the one-pass, one-copy load path saves, each next to
+// the way it was done before: PrepareHandoff() / Reconcile() alone (one
+// reconcile, not two), ReadInitrd() / ReadFile() + StripUbootLegacyHeader()
+// (one buffer, not two), ParseKernel() of Image.gz / Gunzip() doubling to
+// the limit (one allocation at image_size), and a gzip bomb stopped at
+// image_size / decompressed to the 256 MiB limit.
 // bench/run_benchmarks.sh runs them (-c opt, medians) after fdt_benchmark.
 //
 // The kernel comes from the file named by FDT_HANDOFF_REAL_KERNEL
@@ -41,6 +47,8 @@
 #include "benchmark/benchmark.h"
 #include "fdt/blob.h"
 #include "fdt/file_io.h"
+#include "fdt/reconcile.h"
+#include "kexec/decompress.h"
 #include "kexec/handoff.h"
 #include "kexec/image.h"
 #include "kexec/plan.h"
@@ -441,6 +449,147 @@ BENCHMARK(BM_PrepareHandoff)
     ->Arg(0)
     ->Arg(1)
     ->Unit(benchmark::kMicrosecond);
+
+// Reconcile() alone, on the inputs of BM_PrepareHandoff/verify:0 (the
+// initrd range given): PrepareHandoff() reconciles once, so the two should
+// differ by the plan and the in-place initrd patch only (they differed by a
+// whole second Reconcile() before).
+void BM_ReconcileAlone(benchmark::State& state) {
+  const absl::optional<Fdt> target = LoadFdt(state, kSymbols612);
+  const absl::optional<Fdt> live = LoadFdt(state, kLive);
+  const absl::optional<Fdt> usb = LoadFdt(state, kUsb);
+  if (!target.has_value() || !live.has_value() || !usb.has_value()) return;
+  ReconcileOptions options;
+  options.live = &*live;
+  options.overlays = {*usb};
+  options.append = kBootargs;
+  options.seed_source = FixedSeeds;
+  options.initrd_start = 0x42200000;
+  options.initrd_end = 0x42200000 + kInitrdBytes;
+  for (auto _ : state) {
+    absl::StatusOr<Fdt> dtb = Reconcile(*target, options);
+    if (!dtb.ok()) return Fail(state, dtb.status());
+    benchmark::DoNotOptimize(dtb);
+  }
+}
+BENCHMARK(BM_ReconcileAlone)->Unit(benchmark::kMicrosecond);
+
+// --- Initrd: read once ----------------------------------------------------------
+
+constexpr size_t kBigInitrdBytes = 64 * kMiB;
+
+void StoreBe32(uint32_t v, uint8_t* p) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * (3 - i)));
+}
+
+// A 64 MiB Armbian-style uInitrd (U-Boot legacy header, type ramdisk) in
+// TEST_TMPDIR or /tmp, written once; never in the checkout.
+const std::string& BigUInitrd() {
+  static const std::string* const path = [] {
+    std::vector<uint8_t> payload(kBigInitrdBytes);
+    for (size_t i = 0; i < payload.size(); ++i) {
+      payload[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+    }
+    std::vector<uint8_t> file(64, 0);
+    StoreBe32(0x27051956, file.data());
+    StoreBe32(static_cast<uint32_t>(payload.size()), file.data() + 12);
+    StoreBe32(crc32_z(0, payload.data(), payload.size()), file.data() + 24);
+    file[28] = 5;   // os: linux
+    file[29] = 22;  // arch: arm64
+    file[30] = 3;   // type: ramdisk
+    StoreBe32(crc32_z(0, file.data(), 64), file.data() + 4);
+    file.insert(file.end(), payload.begin(), payload.end());
+    const char* dir = std::getenv("TEST_TMPDIR");
+    auto* p = new std::string(std::string(dir != nullptr ? dir : "/tmp") +
+                              "/fdt-handoff-bench-uInitrd");
+    if (!WriteFileAtomic(*p, file).ok()) p->clear();
+    return p;
+  }();
+  return *path;
+}
+
+// How `load` read an initrd before: the whole file, then the payload copied
+// out of it by StripUbootLegacyHeader(). Counter: bytes allocated per run.
+void BM_Initrd_ReadFileThenStrip(benchmark::State& state) {
+  const std::string& path = BigUInitrd();
+  if (path.empty()) return state.SkipWithError("cannot write the uInitrd");
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<uint8_t>> file = ReadFile(path);
+    if (!file.ok()) return Fail(state, file.status());
+    absl::StatusOr<std::vector<uint8_t>> initrd =
+        StripUbootLegacyHeader(*file, path);
+    if (!initrd.ok()) return Fail(state, initrd.status());
+    benchmark::DoNotOptimize(initrd->data());
+    state.counters["alloc_MiB"] = (file->size() + initrd->size()) / 1048576.0;
+  }
+}
+BENCHMARK(BM_Initrd_ReadFileThenStrip)->Unit(benchmark::kMillisecond);
+
+// ReadInitrd(): stat, one buffer of the file's size, the payload in place.
+void BM_Initrd_ReadInitrd(benchmark::State& state) {
+  const std::string& path = BigUInitrd();
+  if (path.empty()) return state.SkipWithError("cannot write the uInitrd");
+  for (auto _ : state) {
+    absl::StatusOr<Initrd> initrd = ReadInitrd(path, uint64_t{1} << 31, "");
+    if (!initrd.ok()) return Fail(state, initrd.status());
+    benchmark::DoNotOptimize(initrd->payload.data());
+    state.counters["alloc_MiB"] = initrd->file.size() / 1048576.0;
+  }
+}
+BENCHMARK(BM_Initrd_ReadInitrd)->Unit(benchmark::kMillisecond);
+
+// --- Decompression: capped at image_size ----------------------------------------
+
+// The real kernel's Image.gz decompressed as ParseKernel() did before: the
+// output buffer doubling up to the 256 MiB limit (copying what it holds at
+// each step), no checks. Compare with BM_ParseKernel_ImageGz, which learns
+// image_size from the first 64 bytes and allocates once.
+void BM_Gunzip_Doubling(benchmark::State& state) {
+  if (!HaveKernel(state)) return;
+  const std::vector<uint8_t>& file = Packed(Packing::kGzip);
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<uint8_t>> image =
+        Gunzip(file, "Image.gz", kDefaultMaxKernelImageSize);
+    if (!image.ok()) return Fail(state, image.status());
+    benchmark::DoNotOptimize(image->data());
+  }
+}
+BENCHMARK(BM_Gunzip_Doubling)->Unit(benchmark::kMillisecond);
+
+// A gzip bomb that looks like a kernel: the real Image's header (image_size
+// 32 MiB), then zeros up to 256 MiB + 1 (0.25 MiB of gzip).
+const std::vector<uint8_t>& GzBomb() {
+  static const std::vector<uint8_t>* const bomb = [] {
+    std::vector<uint8_t> raw(kDefaultMaxKernelImageSize + 1, 0);
+    const std::vector<uint8_t>& k = TheKernel().file;
+    std::copy(k.begin(), k.begin() + kArm64ImageHeaderSize, raw.begin());
+    return new std::vector<uint8_t>(Gzip(raw));
+  }();
+  return *bomb;
+}
+
+// Before: the bomb is decompressed to the 256 MiB limit, then refused.
+void BM_GzBomb_Uncapped(benchmark::State& state) {
+  if (!HaveKernel(state)) return;
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<uint8_t>> out =
+        Gunzip(GzBomb(), "bomb.gz", kDefaultMaxKernelImageSize);
+    if (out.ok()) return state.SkipWithError("the bomb was accepted");
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_GzBomb_Uncapped)->Unit(benchmark::kMillisecond);
+
+// Now: ParseKernel() stops once the output passes the header's image_size.
+void BM_GzBomb_ParseKernel(benchmark::State& state) {
+  if (!HaveKernel(state)) return;
+  for (auto _ : state) {
+    absl::StatusOr<Arm64Image> out = ParseKernel(GzBomb(), "bomb.gz", kPageSize);
+    if (out.ok()) return state.SkipWithError("the bomb was accepted");
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_GzBomb_ParseKernel)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace fdt_handoff

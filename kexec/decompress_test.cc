@@ -3,11 +3,13 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace fdt_handoff {
@@ -124,6 +126,67 @@ TEST(Gunzip, RefusesDamage) {
     EXPECT_EQ(out.status().message(),
               "x.gz: gzip: no gzip magic (1f 8b) at offset 0");
   }
+}
+
+// The limit learnt from the output's head: asked once, with exactly the
+// head, and enforced as soon as the output passes it. The corrupt member
+// after the first one is never reached: decompression stopped at the limit.
+TEST(Gunzip, LimitFromTheHeadStopsAtOnce) {
+  const std::vector<uint8_t> data = Pattern(200000);
+  const std::vector<uint8_t> corrupt = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3,
+                                        0xff, 0xff, 0xff};
+  int calls = 0;
+  size_t head_seen = 0;
+  OutputLimit limit;
+  limit.max_output = size_t{1} << 30;
+  limit.head_size = 64;
+  limit.limit_from_head = [&](absl::Span<const uint8_t> head) {
+    ++calls;
+    head_seen = head.size();
+    EXPECT_TRUE(std::equal(head.begin(), head.end(), data.begin()));
+    return absl::StatusOr<size_t>(100000);
+  };
+  limit.over_head_limit = [](size_t cap) {
+    return absl::DataLossError(absl::StrCat("over ", cap));
+  };
+  auto out = Gunzip(Concat(Gzip(data), corrupt), "x.gz", limit);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(out.status().message(), "over 100000");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(head_seen, 64u);
+  // Within the limit: the whole output, the head asked once.
+  calls = 0;
+  auto whole = Gunzip(Gzip(Pattern(100000)), "ok.gz", limit);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(*whole, Pattern(100000));
+  EXPECT_EQ(calls, 1);
+  // An output shorter than the head is shown whole, once it ends.
+  calls = 0;
+  auto tiny = Gunzip(Gzip(Pattern(10)), "tiny.gz", limit);
+  ASSERT_TRUE(tiny.ok()) << tiny.status();
+  EXPECT_EQ(head_seen, 10u);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Unzstd, HeadErrorStopsDecompression) {
+  OutputLimit limit;
+  limit.max_output = size_t{1} << 30;
+  limit.head_size = 64;
+  limit.limit_from_head = [](absl::Span<const uint8_t>) {
+    return absl::StatusOr<size_t>(absl::InvalidArgumentError("not wanted"));
+  };
+  const std::vector<uint8_t> z = Concat(ZstdNoSize(Pattern(300000)),
+                                        std::vector<uint8_t>{1, 2, 3, 4, 5});
+  auto out = Unzstd(z, "x.zst", limit);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status().message(), "not wanted");
+  limit.limit_from_head = [](absl::Span<const uint8_t>) {
+    return absl::StatusOr<size_t>(4096);
+  };
+  auto capped = Unzstd(z, "x.zst", limit);
+  EXPECT_EQ(capped.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(capped.status().message(),
+            "x.zst: zstd: decompresses to more than 4096 bytes (the limit)");
 }
 
 TEST(Unzstd, RoundTripsWithAndWithoutContentSize) {

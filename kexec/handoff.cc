@@ -1,8 +1,16 @@
 #include "kexec/handoff.h"
 
+#include <libfdt.h>
+
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "fdt/fdt_error.h"
+#include "fdt/memory.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
 #include "kexec/purgatory.h"
@@ -33,6 +41,76 @@ std::string JsonString(absl::string_view s) {
 
 std::string JsonAddress(uint64_t v) {
   return absl::StrFormat("%u, \"0x%x\"", v, v);
+}
+
+using Clock = std::chrono::steady_clock;
+
+double Milliseconds(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+absl::Status CheckHandoffInput(const HandoffInput& input) {
+  if (input.target_dtb == nullptr) {
+    return absl::InvalidArgumentError("handoff: no target DTB");
+  }
+  if (input.reconcile.initrd_start.has_value() ||
+      input.reconcile.initrd_end.has_value()) {
+    return absl::InvalidArgumentError(
+        "handoff: the initrd address comes from the plan; do not set it");
+  }
+  if (input.corrupt_digest_for_test.has_value() && !input.verify) {
+    return absl::InvalidArgumentError(
+        "handoff: corrupting a digest needs the verifying purgatory");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Plan> PlanFor(const HandoffInput& input, size_t dtb_bytes,
+                             const std::vector<Range>& usable) {
+  PlanInput plan_input;
+  plan_input.usable = usable;
+  plan_input.page_size = input.page_size;
+  plan_input.text_offset = input.text_offset;
+  plan_input.image_size = input.image_size;
+  plan_input.kernel_bytes = input.kernel.size();
+  plan_input.initrd_bytes = input.initrd.size();
+  plan_input.dtb_bytes = dtb_bytes;
+  plan_input.purgatory_bytes =
+      input.verify ? VerifyPurgatorySegmentSize() : kPurgatorySize;
+  return PlanSegments(plan_input);
+}
+
+// What the "initrd" rule of Reconcile() notes about the range it wrote.
+constexpr absl::string_view kInitrdRule = "initrd";
+constexpr absl::string_view kInitrdNote = "/chosen:linux,initrd-start/-end = ";
+
+// Replaces the placeholder values of /chosen/linux,initrd-start/-end in
+// `dtb` with [start, end) (fdt_setprop_inplace: same length, nothing moves)
+// and the report line with the final range. When the "initrd" rule was
+// skipped, it wrote nothing, and nothing is patched.
+absl::StatusOr<Fdt> SetInitrdAddress(const Fdt& dtb, uint64_t start,
+                                     uint64_t end, ReconcileReport* report) {
+  ReconcileChange* note = nullptr;
+  for (ReconcileChange& c : report->changes) {
+    if (c.rule == kInitrdRule && absl::StartsWith(c.text, kInitrdNote)) {
+      note = &c;
+    }
+  }
+  if (note == nullptr) return dtb;
+  std::vector<uint8_t> bytes(dtb.bytes().begin(), dtb.bytes().end());
+  const int chosen = fdt_path_offset(bytes.data(), "/chosen");
+  if (chosen < 0) return FdtError(chosen, "handoff: /chosen");
+  int err = fdt_setprop_inplace_u64(bytes.data(), chosen,
+                                    "linux,initrd-start", start);
+  if (err == 0) {
+    err = fdt_setprop_inplace_u64(bytes.data(), chosen, "linux,initrd-end",
+                                  end);
+  }
+  if (err != 0) {
+    return FdtError(err, "handoff: /chosen/linux,initrd-start/-end");
+  }
+  note->text = absl::StrCat(kInitrdNote, FormatRange(start, end - start));
+  return Fdt::FromBytes(std::move(bytes), dtb.origin());
 }
 
 // Builds the verifying purgatory into `handoff` (whose DTB and plan are
@@ -93,64 +171,38 @@ absl::Status AddVerification(const HandoffInput& input, Handoff* handoff) {
 }  // namespace
 
 absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
-  if (input.target_dtb == nullptr) {
-    return absl::InvalidArgumentError("handoff: no target DTB");
-  }
-  if (input.reconcile.initrd_start.has_value() ||
-      input.reconcile.initrd_end.has_value()) {
-    return absl::InvalidArgumentError(
-        "handoff: the initrd address comes from the plan; do not set it");
-  }
-  if (input.corrupt_digest_for_test.has_value() && !input.verify) {
-    return absl::InvalidArgumentError(
-        "handoff: corrupting a digest needs the verifying purgatory");
-  }
-  // Pass 1: the DTB with placeholder initrd properties of the final width,
-  // to learn its size and memory map.
+  RETURN_IF_ERROR(CheckHandoffInput(input));
+  // One reconcile: the overlays, the rules and the seeds run once. The
+  // initrd properties get placeholder values of their final width (64-bit
+  // either way), so the DTB already has its final size for the plan.
   ReconcileOptions options = input.reconcile;
   if (!input.initrd.empty()) {
     options.initrd_start = 0;
     options.initrd_end = input.initrd.size();
   }
-  ASSIGN_OR_RETURN(Fdt sizing, Reconcile(*input.target_dtb, options));
-  ASSIGN_OR_RETURN(Tree sizing_tree, ParseTree(sizing));
-  ASSIGN_OR_RETURN(std::vector<Range> dtb_ram,
-                   UsableFromDtb(sizing_tree, "the handoff DTB"));
-  MemoryMap map = CombineMemoryMaps(dtb_ram, input.iomem);
-
-  PlanInput plan_input;
-  plan_input.usable = map.usable;
-  plan_input.page_size = input.page_size;
-  plan_input.text_offset = input.text_offset;
-  plan_input.image_size = input.image_size;
-  plan_input.kernel_bytes = input.kernel.size();
-  plan_input.initrd_bytes = input.initrd.size();
-  plan_input.dtb_bytes = sizing.size();
-  plan_input.purgatory_bytes =
-      input.verify ? VerifyPurgatorySegmentSize() : kPurgatorySize;
-  ASSIGN_OR_RETURN(Plan plan, PlanSegments(plan_input));
-
-  // Pass 2: the final DTB, with the initrd where the plan put it.
-  // Documentation/arch/arm64/booting.rst: the initrd's location is passed in
-  // /chosen (linux,initrd-start/-end), so it must be known before the DTB
-  // is placed; its size cannot change, the properties are 64-bit either way.
-  if (!input.initrd.empty()) {
-    options.initrd_start = plan.initrd_start;
-    options.initrd_end = plan.initrd_end;
-  }
+  const Clock::time_point reconcile_begin = Clock::now();
   ReconcileReport report;
-  ASSIGN_OR_RETURN(Fdt final_dtb,
-                   Reconcile(*input.target_dtb, options, &report));
-  if (final_dtb.size() != sizing.size()) {
-    return absl::InternalError(absl::StrFormat(
-        "handoff: the DTB was %u bytes when planned but %u bytes final",
-        sizing.size(), final_dtb.size()));
+  ASSIGN_OR_RETURN(Fdt dtb, Reconcile(*input.target_dtb, options, &report));
+  const Clock::time_point plan_begin = Clock::now();
+  ASSIGN_OR_RETURN(Tree tree, ParseTree(dtb));
+  ASSIGN_OR_RETURN(std::vector<Range> dtb_ram,
+                   UsableFromDtb(tree, "the handoff DTB"));
+  MemoryMap map = CombineMemoryMaps(dtb_ram, input.iomem);
+  ASSIGN_OR_RETURN(Plan plan, PlanFor(input, dtb.size(), map.usable));
+  // Documentation/arch/arm64/booting.rst: the initrd's location is passed in
+  // /chosen (linux,initrd-start/-end), so it must be in the DTB before the
+  // DTB is placed. Patched in place: the size cannot change.
+  if (!input.initrd.empty()) {
+    ASSIGN_OR_RETURN(dtb, SetInitrdAddress(dtb, plan.initrd_start,
+                                           plan.initrd_end, &report));
   }
-  Handoff handoff(std::move(final_dtb));
+  Handoff handoff(std::move(dtb));
   handoff.plan = std::move(plan);
   handoff.report = std::move(report);
   handoff.usable = map.usable;
   handoff.memory_notes = std::move(map.notes);
+  handoff.timings.reconcile_ms = Milliseconds(plan_begin - reconcile_begin);
+  handoff.timings.plan_ms = Milliseconds(Clock::now() - plan_begin);
   if (input.verify) {
     RETURN_IF_ERROR(AddVerification(input, &handoff));
   } else {

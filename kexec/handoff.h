@@ -1,8 +1,8 @@
 // File: kexec/handoff.h
 //
 // Everything between "these files" and "call kexec_load": reconcile the
-// target DTB, build the memory map, plan the segments, put the initrd's
-// final address into /chosen, build the purgatory. Pure apart from the seed
+// target DTB (once), build the memory map, plan the segments, patch the
+// initrd's final address into /chosen, build the purgatory. Pure apart from the seed
 // source; the result is inspected by `fdt-handoff plan` and loaded by
 // `load`/`exec`. All checks happen here, so nothing reaches the kernel after
 // an error. With `verify`, the purgatory is the verifying one
@@ -59,6 +59,12 @@ struct HandoffInput {
   absl::optional<SegmentRole> corrupt_digest_for_test;
 };
 
+// Where PrepareHandoff() spent its time, for `--timings`.
+struct HandoffTimings {
+  double reconcile_ms = 0;  // Overlays and rules: Reconcile(), once.
+  double plan_ms = 0;       // Memory map, PlanSegments(), initrd patch.
+};
+
 struct Handoff {
   explicit Handoff(Fdt final_dtb) : dtb(std::move(final_dtb)) {}
   Fdt dtb;  // What the new kernel receives, initrd address included.
@@ -73,18 +79,31 @@ struct Handoff {
   std::vector<VerifyRegion> verify_regions;
   UartInfo verify_uart;
   int corrupted_region = -1;  // corrupt_digest_for_test's region, or -1.
+  HandoffTimings timings;
 };
 
 // PrepareHandoff()
+//
+// Reconciles the target DTB once (overlays, rules and seeds run once), with
+// placeholder /chosen/linux,initrd-start/-end values of the final width;
+// builds the memory map from that DTB and /proc/iomem; plans the segments;
+// then writes the initrd's planned range into the two properties in place
+// (the DTB's size does not change) and into the report. The result equals a
+// Reconcile() given the final initrd range. Then builds the purgatory.
 //
 // Returns:
 //   kInvalidArgument   initrd_start/_end already set; no target DTB;
 //                      corrupt_digest_for_test without verify, or naming a
 //                      role the plan has no segment for.
-//   plus every code of Reconcile() (the DTB), UsableFromDtb() (no memory)
-//   and PlanSegments() (no room, DTB over 2 MiB, ...).
-//   kInternal          the DTB changed size between the planning pass and
-//                      the final pass (a bug).
+//   plus every code of Reconcile() (the DTB), ParseTree() and
+//   UsableFromDtb() (no memory), PlanSegments() (no room, DTB over 2 MiB,
+//   ...) and Fdt::FromBytes() (the patched DTB is re-validated; kDataLoss
+//   would be a bug), and the FdtErrorCode() of a libfdt failure to patch
+//   /chosen (a bug: the initrd rule writes both properties 64 bits wide).
+//   With verify, also BuildVerifyPurgatory()'s kInvalidArgument (too many
+//   regions, an unusable UART) and kInternal when the purgatory is not the
+//   last segment (a planner bug). A DTB without a usable stdout-path is not
+//   an error: the purgatory verifies silently (Handoff::verify_uart.note).
 absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input);
 
 // HandoffSegments()

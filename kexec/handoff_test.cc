@@ -1,5 +1,6 @@
 #include "kexec/handoff.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -108,6 +109,50 @@ TEST_F(HandoffTest, PlansLoadsAndPutsTheInitrdIntoChosen) {
   EXPECT_THAT(h->report.Format(),
               HasSubstr("/chosen:linux,initrd-start/-end = "
                         "[0x42200000..0x42300000) (1 MiB)"));
+}
+
+// One reconcile: the seed source is asked as often as by one Reconcile(),
+// and the DTB and report are exactly those of a Reconcile() that was given
+// the planned initrd range from the start.
+TEST_F(HandoffTest, ReconcilesOnceAndEqualsAReconcileWithTheFinalRange) {
+  int draws = 0;
+  in_.reconcile.seed_source = [&draws](absl::Span<uint8_t> out) {
+    ++draws;
+    return Seeds(out);
+  };
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  const int handoff_draws = draws;
+
+  draws = 0;
+  ReconcileOptions options = in_.reconcile;
+  options.initrd_start = h->plan.initrd_start;
+  options.initrd_end = h->plan.initrd_end;
+  ReconcileReport report;
+  auto direct = Reconcile(target_, options, &report);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_GT(draws, 0);
+  EXPECT_EQ(handoff_draws, draws);
+
+  EXPECT_TRUE(std::equal(h->dtb.bytes().begin(), h->dtb.bytes().end(),
+                         direct->bytes().begin(), direct->bytes().end()));
+  EXPECT_EQ(h->report.Format(), report.Format());
+  EXPECT_THAT(h->report.Format(),
+              HasSubstr("/chosen:linux,initrd-start/-end = "
+                        "[0x42200000..0x42300000) (1 MiB)"));
+}
+
+TEST_F(HandoffTest, SkippedInitrdRuleIsNotPatched) {
+  in_.reconcile.skip_rules = {"initrd"};
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  ReconcileOptions options = in_.reconcile;
+  options.initrd_start = h->plan.initrd_start;
+  options.initrd_end = h->plan.initrd_end;
+  auto direct = Reconcile(target_, options);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_TRUE(std::equal(h->dtb.bytes().begin(), h->dtb.bytes().end(),
+                         direct->bytes().begin(), direct->bytes().end()));
 }
 
 TEST_F(HandoffTest, IomemNarrowsTheMapAndSaysSo) {

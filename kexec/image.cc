@@ -1,15 +1,22 @@
 #include "kexec/image.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <functional>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/types/optional.h"
+#include "fdt/file_io.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
@@ -191,48 +198,130 @@ absl::Status NotAKernel(absl::Span<const uint8_t> b, absl::string_view origin,
       where, Le32(b, kImageMagicAt)));
 }
 
-// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
-// `format` names the packing, for Arm64Image::format and messages.
-absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
-                                      absl::string_view origin,
-                                      std::string format,
-                                      uint32_t running_page_size,
-                                      size_t max_image_size) {
-  const std::string where = absl::StrCat(origin, ": ", format);
-  const absl::Span<const uint8_t> b(bytes);
-  if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
-    return absl::DataLossError(
-        absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
-  }
-  if (bytes.size() > max_image_size) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(where, ": the Image is ", bytes.size(),
-                     " bytes, more than the limit of ", max_image_size));
-  }
-  Arm64Image out;
-  out.text_offset = Le64(b, kTextOffsetAt);
-  out.image_size = Le64(b, kImageSizeAt);
-  out.flags = Le64(b, kFlagsAt);
-  out.format = std::move(format);
+// --- Is the whole payload there? --------------------------------------------
+//
+// An Image file is the kernel's text and data; BSS (and the early page
+// tables) follow it in memory only. image_size covers both ("Effective Image
+// size", booting.rst; the kernel's image.h sets it to _end - _text), and
+// Linux's own loader, arch/arm64/kernel/kexec_image.c, copies the file and
+// zero-fills the rest ("kbuf.bufsz = kernel_len; kbuf.memsz =
+// le64_to_cpu(h->image_size)"), so a truncated file would run zeros where
+// its code belongs. The rule applied here: every byte the kernel runs or
+// reads as initialised data (_text up to _edata) must be in the file. Only
+// BSS may be missing, and the kernel clears that itself.
+//
+// _edata - _text is recorded exactly in EFI-stub Images (every distribution
+// kernel): arch/arm64/kernel/efi-header.S gives the PE/COFF sections
+// .text and .data "PointerToRawData" + "SizeOfRawData" up to
+// __pecoff_data_rawsize, which vmlinux.lds.S ends at _edata. A kernel
+// without the EFI stub records no end of data; there the entry branch
+// (booting.rst: code0/code1 "Executable code", `b primary_entry`, whose
+// target lies in .init.text near the end of the text) must land inside
+// the file.
 
-  if (out.image_size == 0) {
-    // booting.rst: "Prior to v3.17, the endianness of text_offset was not
-    // specified. In these cases image_size is zero and text_offset is
-    // 0x80000 in the endianness of the kernel. [...] Where image_size is
-    // zero, text_offset can be assumed to be 0x80000." The flags field was
-    // "introduced in v3.17" as well, so it is ignored here. For the size,
-    // "a bootloader should attempt to keep as much memory as possible free
-    // [...] The amount of space required [...] is effectively unbound":
-    // assume 16 MiB like kexec-tools, U-Boot and u-root, or the Image's own
-    // length if it is longer.
-    out.legacy_image_size = true;
-    out.text_offset = kLegacyTextOffset;
-    out.image_size = std::max<uint64_t>(kLegacyImageSize, bytes.size());
-    out.flags = 0;
-    out.image = std::move(bytes);
+// PE/COFF (Microsoft PE format, "COFF File Header" and "Section Table").
+constexpr size_t kPeOffsetAt = 60;            // e_lfanew, Image "res5".
+constexpr size_t kPeCoffHeaderSize = 24;      // "PE\0\0" + COFF header.
+constexpr size_t kPeSectionCountAt = 6;       // From "PE\0\0".
+constexpr size_t kPeOptionalSizeAt = 20;      // From "PE\0\0".
+constexpr size_t kPeSectionSize = 40;
+constexpr size_t kPeRawSizeAt = 16;           // SizeOfRawData.
+constexpr size_t kPeRawPointerAt = 20;        // PointerToRawData.
+
+// The bytes an Image must hold, and which header field says so.
+struct PayloadExtent {
+  uint64_t bytes = 0;
+  std::string field;  // For messages; empty when nothing is known.
+};
+
+// The end of the last PE/COFF section's raw data, when `b` carries a PE
+// header at e_lfanew whose section table lies inside `b`.
+absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
+  const uint64_t pe = Le32(b, kPeOffsetAt);
+  if (pe < kArm64ImageHeaderSize || pe + kPeCoffHeaderSize > b.size() ||
+      !HasBytesAt(b, pe, absl::string_view("PE\0\0", 4))) {
+    return absl::nullopt;
+  }
+  const uint64_t count = uint64_t{b[pe + kPeSectionCountAt]} |
+                         uint64_t{b[pe + kPeSectionCountAt + 1]} << 8;
+  const uint64_t optional = uint64_t{b[pe + kPeOptionalSizeAt]} |
+                            uint64_t{b[pe + kPeOptionalSizeAt + 1]} << 8;
+  const uint64_t table = pe + kPeCoffHeaderSize + optional;
+  if (table + count * kPeSectionSize > b.size()) return absl::nullopt;
+  PayloadExtent out;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint64_t s = table + i * kPeSectionSize;
+    const uint64_t end =
+        uint64_t{Le32(b, s + kPeRawPointerAt)} + Le32(b, s + kPeRawSizeAt);
+    if (end > out.bytes) {
+      const auto* name = reinterpret_cast<const char*>(b.data() + s);
+      out.bytes = end;
+      out.field = absl::StrCat(
+          "PE/COFF section ",
+          absl::CHexEscape(absl::string_view(name, strnlen(name, 8))),
+          " (PointerToRawData + SizeOfRawData)");
+    }
+  }
+  return out;
+}
+
+// The byte after the instruction the entry branch (code0, or code1 after
+// the EFI stub's "MZ" instruction) jumps to, when one of them is a `B`.
+absl::optional<PayloadExtent> BranchExtent(absl::Span<const uint8_t> b) {
+  for (size_t at : {size_t{0}, size_t{4}}) {
+    const uint32_t insn = Le32(b, at);
+    if ((insn >> 26) != 0x05) continue;  // B imm26: 0b000101.
+    int64_t imm = insn & 0x3ffffff;
+    if ((imm & 0x2000000) != 0) imm -= int64_t{1} << 26;
+    const int64_t target = static_cast<int64_t>(at) + imm * 4;
+    PayloadExtent out;
+    out.bytes = target < 0 ? ~uint64_t{0} : static_cast<uint64_t>(target) + 4;
+    out.field = absl::StrFormat("code%d (the entry branch to offset 0x%x)",
+                                at / 4, target);
     return out;
   }
+  return absl::nullopt;
+}
 
+// Refuses an Image file that lacks part of its text or data (see above).
+absl::Status CheckPayloadPresent(absl::Span<const uint8_t> b,
+                                 absl::string_view where,
+                                 uint64_t image_size) {
+  absl::optional<PayloadExtent> extent = PeExtent(b);
+  if (!extent.has_value()) extent = BranchExtent(b);
+  if (!extent.has_value() || b.size() >= extent->bytes) {
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrFormat(
+      "%s: truncated: its %s says the Image holds %d bytes of text and "
+      "data (image_size %d with BSS), but only %d are present",
+      where, extent->field, extent->bytes, image_size, b.size()));
+}
+
+// The header predates v3.17 (image_size 0): fills in what booting.rst lets
+// a loader assume.
+void UseLegacyDefaults(size_t file_bytes, Arm64Image* image) {
+  Arm64Image& out = *image;
+  // booting.rst: "Prior to v3.17, the endianness of text_offset was not
+  // specified. In these cases image_size is zero and text_offset is
+  // 0x80000 in the endianness of the kernel. [...] Where image_size is
+  // zero, text_offset can be assumed to be 0x80000." The flags field was
+  // "introduced in v3.17" as well, so it is ignored here. For the size,
+  // "a bootloader should attempt to keep as much memory as possible free
+  // [...] The amount of space required [...] is effectively unbound":
+  // assume 16 MiB like kexec-tools, U-Boot and u-root, or the Image's own
+  // length if it is longer.
+  out.legacy_image_size = true;
+  out.text_offset = kLegacyTextOffset;
+  out.image_size = std::max<uint64_t>(kLegacyImageSize, file_bytes);
+  out.flags = 0;
+}
+
+// Decodes the flags of a v3.17+ header into `out` and refuses what cannot
+// be loaded here.
+absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
+                        Arm64Image* image) {
+  Arm64Image& out = *image;
   // "Bit 0 Kernel endianness. 1 if BE, 0 if LE." We load little-endian
   // kernels only (as kexec_file does on a little-endian host without
   // mixed-endian support).
@@ -259,6 +348,41 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
   // image_size bytes counted from the start of the image are within the
   // 48-bit addressable range of physical memory"
   out.any_placement = (out.flags & kFlagAnyPlacement) != 0;
+  return absl::OkStatus();
+}
+
+// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
+// `format` names the packing, for Arm64Image::format and messages.
+absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
+                                      absl::string_view origin,
+                                      std::string format,
+                                      uint32_t running_page_size,
+                                      size_t max_image_size) {
+  const std::string where = absl::StrCat(origin, ": ", format);
+  const absl::Span<const uint8_t> b(bytes);
+  if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
+    return absl::DataLossError(
+        absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
+  }
+  if (bytes.size() > max_image_size) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(where, ": the Image is ", bytes.size(),
+                     " bytes, more than the limit of ", max_image_size));
+  }
+  Arm64Image out;
+  out.text_offset = Le64(b, kTextOffsetAt);
+  out.image_size = Le64(b, kImageSizeAt);
+  out.flags = Le64(b, kFlagsAt);
+  out.format = std::move(format);
+
+  if (out.image_size == 0) {
+    UseLegacyDefaults(bytes.size(), &out);
+    RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
+    out.image = std::move(bytes);
+    return out;
+  }
+
+  RETURN_IF_ERROR(CheckFlags(where, running_page_size, &out));
 
   // "The Image must be placed text_offset bytes from a 2MB aligned base
   // address anywhere in usable system RAM and called there."
@@ -284,8 +408,74 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
         "image_size must cover the whole Image (it is the Image plus BSS)",
         where, bytes.size(), out.image_size));
   }
+  RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
   out.image = std::move(bytes);
   return out;
+}
+
+// How far to decompress a kernel: the Image header in the first 64 bytes of
+// output says how long the Image can be (image_size; the legacy 0 says
+// nothing), so the decompressor stops as soon as the output passes it, and
+// allocates that much once. Output that does not start with an Image stops
+// at once: `not_image` is its error (NotAKernel() or damage).
+OutputLimit KernelOutputLimit(
+    std::string where, size_t max_image_size,
+    std::function<absl::Status(absl::Span<const uint8_t>)> not_image) {
+  OutputLimit limit;
+  limit.max_output = max_image_size;
+  limit.head_size = kArm64ImageHeaderSize;
+  limit.limit_from_head =
+      [max_image_size, not_image](
+          absl::Span<const uint8_t> head) -> absl::StatusOr<size_t> {
+    if (!IsImage(head)) return not_image(head);
+    const uint64_t image_size = Le64(head, kImageSizeAt);
+    if (image_size == 0 || image_size > max_image_size) return max_image_size;
+    return static_cast<size_t>(image_size);
+  };
+  limit.over_head_limit = [where, max_image_size](size_t cap) {
+    if (cap == max_image_size) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          where, ": decompresses to more than ", cap, " bytes (the limit)"));
+    }
+    return absl::DataLossError(absl::StrCat(
+        where, ": the Image decompresses to more than ", cap,
+        " bytes, its header's image_size; image_size must cover the whole "
+        "Image (it is the Image plus BSS)"));
+  };
+  return limit;
+}
+
+// Decompresses a zboot payload compressed with `comp` (the header's type
+// string) and names the format in `format`.
+absl::StatusOr<std::vector<uint8_t>> DecompressZbootPayload(
+    absl::Span<const uint8_t> payload, absl::string_view comp,
+    const std::string& where, size_t max_image_size, std::string* format) {
+  const std::string payload_origin = absl::StrCat(where, " payload");
+  std::vector<uint8_t> image;
+  // zboot exists to carry an Image; anything else means a damaged file.
+  auto not_image = [&where](absl::Span<const uint8_t> head) {
+    return absl::DataLossError(absl::StrCat(
+        where, ": the decompressed payload is not an arm64 Image (its first ",
+        head.size(), " bytes have no \"ARM\\x64\" magic at offset 56)"));
+  };
+  if (comp == "gzip") {
+    ASSIGN_OR_RETURN(
+        image, Gunzip(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": gzip"),
+                                        max_image_size, not_image)));
+    *format = "EFI zboot (gzip)";
+  } else if (comp == "zstd" || comp == "zstd22") {
+    ASSIGN_OR_RETURN(
+        image, Unzstd(payload, payload_origin,
+                      KernelOutputLimit(absl::StrCat(payload_origin, ": zstd"),
+                                        max_image_size, not_image)));
+    *format = "EFI zboot (zstd)";
+  } else {
+    return absl::UnimplementedError(absl::StrCat(
+        where, ": the payload is compressed with \"", absl::CHexEscape(comp),
+        "\"; only gzip and zstd zboot images can be unpacked"));
+  }
+  return image;
 }
 
 // EFI zboot: a PE/COFF decompressor stub with the compressed Image inside.
@@ -320,21 +510,11 @@ absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
   }
   const absl::string_view comp(comp_begin, comp_len);
   const absl::Span<const uint8_t> payload = b.subspan(offset, size);
-  const std::string payload_origin = absl::StrCat(where, " payload");
-  std::vector<uint8_t> image;
   std::string format;
   // Makefile.zboot: comp-type is gzip, lz4, lzma, lzo, xzkern or zstd22.
-  if (comp == "gzip") {
-    ASSIGN_OR_RETURN(image, Gunzip(payload, payload_origin, max_image_size));
-    format = "EFI zboot (gzip)";
-  } else if (comp == "zstd" || comp == "zstd22") {
-    ASSIGN_OR_RETURN(image, Unzstd(payload, payload_origin, max_image_size));
-    format = "EFI zboot (zstd)";
-  } else {
-    return absl::UnimplementedError(absl::StrCat(
-        where, ": the payload is compressed with \"", absl::CHexEscape(comp),
-        "\"; only gzip and zstd zboot images can be unpacked"));
-  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> image,
+                   DecompressZbootPayload(payload, comp, where,
+                                          max_image_size, &format));
   // zboot exists to carry an Image; anything else means a damaged file.
   if (!IsImage(image)) {
     return absl::DataLossError(absl::StrCat(
@@ -366,13 +546,24 @@ absl::StatusOr<Arm64Image> ParseUnwrapped(absl::Span<const uint8_t> b,
   }
   if (IsGzip(b) || IsZstd(b)) {
     const bool gzip = IsGzip(b);
+    const absl::string_view kind = gzip ? "gzip" : "zstd";
+    auto not_image = [&](absl::Span<const uint8_t> head) {
+      // A well-formed archive of something else, e.g. a gzip'ed initramfs
+      // passed as the kernel: said from its first bytes, without
+      // decompressing the rest.
+      return NotAKernel(
+          head, origin,
+          absl::StrCat(layer, layer.empty() ? "" : ": ", "the ", kind,
+                       " data does not start with an arm64 Image"));
+    };
+    const OutputLimit limit = KernelOutputLimit(
+        absl::StrCat(Where(origin, layer), ": ", kind), max_image_size,
+        not_image);
     std::vector<uint8_t> image;
     if (gzip) {
-      ASSIGN_OR_RETURN(image,
-                       Gunzip(b, Where(origin, layer), max_image_size));
+      ASSIGN_OR_RETURN(image, Gunzip(b, Where(origin, layer), limit));
     } else {
-      ASSIGN_OR_RETURN(image,
-                       Unzstd(b, Where(origin, layer), max_image_size));
+      ASSIGN_OR_RETURN(image, Unzstd(b, Where(origin, layer), limit));
     }
     if (!IsImage(image)) {
       // A well-formed archive of something else, e.g. a gzip'ed initramfs
@@ -447,6 +638,19 @@ absl::StatusOr<UbootLegacy> ReadUbootLegacy(absl::Span<const uint8_t> b,
         "kernel or initrd itself"));
   }
   return out;
+}
+
+// An initrd's U-Boot header must say "ramdisk".
+absl::Status CheckRamdisk(const UbootLegacy& uboot, absl::string_view origin) {
+  if (uboot.type == kUbootTypeRamdisk) return absl::OkStatus();
+  const bool kernel = uboot.type == kUbootTypeKernel ||
+                      uboot.type == kUbootTypeKernelNoload;
+  return absl::InvalidArgumentError(absl::StrCat(
+      origin, ": U-Boot legacy header: ",
+      kernel ? std::string("this is a U-Boot kernel image (mkimage -T "
+                           "kernel), not a ramdisk")
+             : absl::StrCat("image type ", static_cast<int>(uboot.type),
+                            " is not a ramdisk (mkimage -T ramdisk)")));
 }
 
 absl::string_view UbootCompName(uint8_t comp) {
@@ -527,17 +731,89 @@ absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     return std::vector<uint8_t>(file.begin(), file.end());
   }
   ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(file, origin));
-  if (uboot.type != kUbootTypeRamdisk) {
-    const bool kernel = uboot.type == kUbootTypeKernel ||
-                        uboot.type == kUbootTypeKernelNoload;
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": U-Boot legacy header: ",
-        kernel ? std::string("this is a U-Boot kernel image (mkimage -T "
-                             "kernel), not a ramdisk")
-               : absl::StrCat("image type ", static_cast<int>(uboot.type),
-                              " is not a ramdisk (mkimage -T ramdisk)")));
-  }
+  RETURN_IF_ERROR(CheckRamdisk(uboot, origin));
   return std::vector<uint8_t>(uboot.payload.begin(), uboot.payload.end());
+}
+
+namespace {
+
+absl::Status ErrnoError(int err, absl::string_view what,
+                        const std::string& path) {
+  return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", what));
+}
+
+// Closes a file descriptor on every path out of ReadInitrd().
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Initrds are regular files; a FIFO would block, a device be read forever.
+absl::Status CheckRegular(const struct stat& st, const std::string& path) {
+  if (S_ISREG(st.st_mode)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      path, ": is a ", FileTypeName(st.st_mode), ", not a regular file"));
+}
+
+// Reads exactly out.size() bytes from `fd`.
+absl::Status ReadExactly(int fd, const std::string& path,
+                         std::vector<uint8_t>& out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(errno, "read error", path);
+    if (n == 0) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": the file shrank while being read: ", out.size(),
+          " bytes when opened, ", done, " found"));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
+                                  absl::string_view limit_name) {
+  // Refused before it is opened: opening a device can have side effects.
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return ErrnoError(errno, "cannot open the initrd", path);
+  }
+  RETURN_IF_ERROR(CheckRegular(st, path));
+  FdCloser f{open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+  if (f.fd < 0) return ErrnoError(errno, "cannot open the initrd", path);
+  if (fstat(f.fd, &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  RETURN_IF_ERROR(CheckRegular(st, path));  // Swapped in meanwhile?
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (size == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": the initrd is empty (0 bytes)"));
+  }
+  if (size > max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        path, ": the initrd is ", size, " bytes, more than the ", max_bytes,
+        " bytes of ", limit_name, "; not reading it"));
+  }
+  Initrd out;
+  out.file.resize(static_cast<size_t>(size));
+  RETURN_IF_ERROR(ReadExactly(f.fd, path, out.file));
+  out.payload = out.file;
+  if (IsUbootLegacy(out.file)) {
+    ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(out.file, path));
+    RETURN_IF_ERROR(CheckRamdisk(uboot, path));
+    out.payload = uboot.payload;
+    out.uboot_header = true;
+    if (out.payload.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": the initrd is empty (a U-Boot header around 0 bytes)"));
+    }
+  }
+  return out;
 }
 
 }  // namespace fdt_handoff

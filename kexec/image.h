@@ -25,10 +25,11 @@
 // Status code policy (every function here follows it):
 //
 //   kDataLoss          the bytes are damaged: truncated headers or streams,
-//                      corrupt compressed data, checksums that do not match,
-//                      offsets or sizes that point outside the file, Image
-//                      bytes longer than the header's image_size, a zboot
-//                      payload that is not an Image.
+//                      an Image shorter than the text and data its header
+//                      describes, corrupt compressed data, checksums that do
+//                      not match, offsets or sizes that point outside the
+//                      file, Image bytes longer than the header's
+//                      image_size, a zboot payload that is not an Image.
 //   kUnimplemented     a kernel, intact, in a form this loader does not
 //                      handle: big-endian Image, a page size other than the
 //                      running kernel's, ELF vmlinux, compression other than
@@ -39,7 +40,10 @@
 //                      holds something else, unknown data), and caller
 //                      errors (an unsupported `running_page_size`).
 //   kResourceExhausted the decompressed Image, or the memory its header
-//                      asks for (image_size), is over the caller's limit.
+//                      asks for (image_size), is over the caller's limit;
+//                      the decompressor could not allocate its state; a
+//                      zstd window over 128 MiB.
+//   kInternal          zlib made no progress (see Gunzip(); never seen).
 //
 // Every message starts with `origin` (normally the file name) and says what
 // was expected, e.g.
@@ -127,7 +131,16 @@ struct Arm64Image {
 //   - text_offset is below 2 MiB (true of every arm64 kernel: 0x80000 before
 //     v5.8, 0 since, random but below 2 MiB with RANDOMIZE_TEXT_OFFSET);
 //   - the Image bytes fit in image_size, and image_size and the Image fit in
-//     `max_image_size`.
+//     `max_image_size`;
+//   - the file holds the Image's whole text and data, so that only BSS is
+//     missing: up to the end of the last PE/COFF section for EFI-stub
+//     Images, else at least up to the entry branch's target (the rule and
+//     its sources are in image.cc).
+//
+// Compressed kernels are decompressed only as far as their header allows:
+// the output stops at image_size (or `max_image_size` for a legacy header)
+// and is allocated once at that size; output that does not start with an
+// Image header stops after 64 bytes.
 //
 // `running_page_size` is the page size of the running kernel (4096, 16384 or
 // 65536), which the new kernel must share; 0 skips the page-size check for
@@ -136,10 +149,11 @@ struct Arm64Image {
 //
 // Returns:
 //   kDataLoss          damaged file (see the policy above): truncated
-//                      header, corrupt gzip/zstd, zboot payload outside the
-//                      file or not an Image, U-Boot header or data CRC
-//                      mismatch or size past the end of the file, Image
-//                      longer than image_size, text_offset >= 2 MiB.
+//                      header, text or data, corrupt gzip/zstd, zboot
+//                      payload outside the file or not an Image, U-Boot
+//                      header or data CRC mismatch or size past the end of
+//                      the file, Image longer than image_size, text_offset
+//                      >= 2 MiB.
 //   kUnimplemented     big-endian Image; page size differs from
 //                      `running_page_size` (both sizes are named); ELF
 //                      vmlinux; compression other than gzip or zstd (at the
@@ -149,9 +163,18 @@ struct Arm64Image {
 //                      look like when it can tell); `running_page_size` is
 //                      not 0, 4096, 16384 or 65536.
 //   kResourceExhausted the decompressed Image, or image_size, exceeds
-//                      `max_image_size`.
+//                      `max_image_size`; the decompressor's allocation or
+//                      window limits (see Gunzip(), Unzstd()).
+//   kInternal          zlib made no progress (see Gunzip()).
 absl::StatusOr<Arm64Image> ParseKernel(
     absl::Span<const uint8_t> file, absl::string_view origin,
+    uint32_t running_page_size,
+    size_t max_image_size = kDefaultMaxKernelImageSize);
+
+// ParseKernel() for a file read into memory: the same result and codes,
+// but a raw Image's bytes are moved into Arm64Image::image, not copied.
+absl::StatusOr<Arm64Image> ParseKernel(
+    std::vector<uint8_t>&& file, absl::string_view origin,
     uint32_t running_page_size,
     size_t max_image_size = kDefaultMaxKernelImageSize);
 
@@ -169,15 +192,44 @@ absl::StatusOr<Arm64Image> ParseKernel(
 //   kInvalidArgument   the U-Boot image is not a ramdisk (e.g. a uImage
 //                      kernel passed as the initrd).
 //   kUnimplemented     a U-Boot multi-file image.
-// ParseKernel() for a file read into memory: the same result and codes,
-// but a raw Image's bytes are moved into Arm64Image::image, not copied.
-absl::StatusOr<Arm64Image> ParseKernel(
-    std::vector<uint8_t>&& file, absl::string_view origin,
-    uint32_t running_page_size,
-    size_t max_image_size = kDefaultMaxKernelImageSize);
-
 absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     absl::Span<const uint8_t> file, absl::string_view origin);
+
+// Initrd
+//
+// An initrd file read once into `file`; `payload` points into it (past a
+// U-Boot legacy header, if there was one) and is what the kernel gets.
+// Moving an Initrd keeps `payload` valid (a vector's buffer does not move).
+struct Initrd {
+  std::vector<uint8_t> file;
+  absl::Span<const uint8_t> payload;
+  bool uboot_header = false;
+};
+
+// ReadInitrd()
+//
+// Checks that `path` is a regular file before opening it (a device's open
+// can have side effects), opens it without blocking (O_NONBLOCK: a FIFO
+// swapped in cannot hang the caller) and checks again, not empty, and at
+// most `max_bytes` long, all before reading a byte, then reads it once into a
+// buffer of its exact size and unwraps a U-Boot legacy header in place as
+// StripUbootLegacyHeader() does (no copy). `limit_name` says where
+// `max_bytes` comes from, for the message (e.g. "the usable RAM left beside
+// the kernel, from /proc/iomem").
+//
+// Returns:
+//   kNotFound, kPermissionDenied, ...  the open or a read failed (the
+//                      absl::ErrnoToStatus() code of errno).
+//   kFailedPrecondition `path` is not a regular file (a directory, FIFO,
+//                      device or socket).
+//   kInvalidArgument   the file, or its U-Boot payload, is empty (0 bytes);
+//                      the StripUbootLegacyHeader() refusals.
+//   kResourceExhausted the file is larger than `max_bytes`.
+//   kDataLoss          the file shrank while being read; the
+//                      StripUbootLegacyHeader() damage.
+//   kUnimplemented     a U-Boot multi-file image.
+absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
+                                  absl::string_view limit_name);
 
 }  // namespace fdt_handoff
 

@@ -1,5 +1,7 @@
 #include "kexec/image.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -15,10 +17,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "fdt/file_io.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace fdt_handoff {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr char kFixtures[] = "testdata/kernel/";
 constexpr char kRealHead[] = "debian-6.1.0-56-arm64.Image.head";
@@ -259,19 +264,47 @@ std::vector<BadCase> BadCases() {
   }
   cases.push_back({"initrd.cpio.gz", Fixture("initrd.cpio.gz"),
                    absl::StatusCode::kInvalidArgument,
-                   "initrd.cpio.gz: the gzip data decompresses to 512 bytes "
-                   "that are not an arm64 Image: this is a cpio archive (an "
-                   "initramfs?), not an arm64 kernel"});
+                   "initrd.cpio.gz: the gzip data does not start with an "
+                   "arm64 Image: this is a cpio archive (an initramfs?), not "
+                   "an arm64 kernel"});
   cases.push_back({"text.gz", Gzip(std::vector<uint8_t>(100, 'x')),
                    absl::StatusCode::kInvalidArgument,
-                   "text.gz: the gzip data decompresses to 100 bytes that are "
-                   "not an arm64 Image: not an arm64 kernel: no \"ARM\\x64\" "
+                   "text.gz: the gzip data does not start with an arm64 "
+                   "Image: not an arm64 kernel: no \"ARM\\x64\" "
                    "magic at offset 56 (found 0x78787878) and no gzip, zstd, "
                    "EFI zboot or U-Boot legacy signature"});
   {
+    // Not an Image: refused from its first 64 bytes.
     BadCase c{"bomb.gz", Gzip(std::vector<uint8_t>(size_t{1} << 20, 0)),
+              absl::StatusCode::kInvalidArgument,
+              "bomb.gz: the gzip data does not start with an arm64 Image: not "
+              "an arm64 kernel: no \"ARM\\x64\" magic at offset 56 (found "
+              "0x00000000) and no gzip, zstd, EFI zboot or U-Boot legacy "
+              "signature"};
+    cases.push_back(c);
+  }
+  // An Image header, then 1 MiB of zeros: capped at its image_size...
+  cases.push_back({"image-bomb.gz",
+                   Gzip(ImageBytes(0, 0x10000, 0x2, size_t{1} << 20)),
+                   absl::StatusCode::kDataLoss,
+                   "image-bomb.gz: gzip: the Image decompresses to more than "
+                   "65536 bytes, its header's image_size; image_size must "
+                   "cover the whole Image (it is the Image plus BSS)"});
+  {
+    // ... or at the caller's limit when image_size is over it.
+    BadCase c{"huge-bomb.zst",
+              Zstd(ImageBytes(0, uint64_t{1} << 40, 0x2, size_t{1} << 20)),
               absl::StatusCode::kResourceExhausted,
-              "bomb.gz: gzip: decompresses to more than 65536 bytes (the "
+              "huge-bomb.zst: zstd: the frame declares 1048576 bytes of "
+              "content, more than the limit of 65536 bytes"};
+    c.max_image_size = 65536;
+    cases.push_back(c);
+  }
+  {
+    BadCase c{"huge-bomb.gz",
+              Gzip(ImageBytes(0, uint64_t{1} << 40, 0x2, size_t{1} << 20)),
+              absl::StatusCode::kResourceExhausted,
+              "huge-bomb.gz: gzip: decompresses to more than 65536 bytes (the "
               "limit)"};
     c.max_image_size = 65536;
     cases.push_back(c);
@@ -322,9 +355,9 @@ std::vector<BadCase> BadCases() {
   cases.push_back({"notimage.efi",
                    Zboot(Gzip(std::vector<uint8_t>(100, 'x')), "gzip"),
                    absl::StatusCode::kDataLoss,
-                   "notimage.efi: EFI zboot: the decompressed payload (100 "
-                   "bytes) is not an arm64 Image (no \"ARM\\x64\" magic at "
-                   "offset 56)"});
+                   "notimage.efi: EFI zboot: the decompressed payload is not "
+                   "an arm64 Image (its first 64 bytes have no \"ARM\\x64\" "
+                   "magic at offset 56)"});
   {
     std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
     b[0x100 + 20] ^= 0x40;  // Inside the deflate data.
@@ -523,11 +556,42 @@ TEST(ParseKernel, GzipPaddedWithZerosIsAccepted) {
 }
 
 // The first 4 KiB of Debian bookworm's linux-image-6.1.0-56-arm64
-// 6.1.192-2 vmlinuz, a raw EFI-stub Image (testdata/README.md).
-TEST(ParseKernel, RealDebianHeader) {
+// 6.1.192-2 vmlinuz, a raw EFI-stub Image (testdata/README.md). The whole
+// file is 32956352 bytes: text and data up to 32954880 (the end of its
+// PE/COFF .data section), then the Authenticode signature.
+constexpr size_t kRealDataEnd = 32954880;
+constexpr char kRealTruncated[] =
+    ": Image: truncated: its PE/COFF section .data (PointerToRawData + "
+    "SizeOfRawData) says the Image holds 32954880 bytes of text and data "
+    "(image_size 33619968 with BSS), but only ";
+
+TEST(ParseKernel, RealDebianHeadIsRefusedAsTruncated) {
   const std::vector<uint8_t> head = Fixture(kRealHead);
   ASSERT_EQ(head.size(), 4096u);
   auto kernel = ParseKernel(head, kRealHead, 4096);
+  EXPECT_EQ(kernel.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(kernel.status().message(),
+            absl::StrCat(kRealHead, kRealTruncated, "4096 are present"));
+  // One byte short of the data is still refused.
+  std::vector<uint8_t> short_by_one = head;
+  short_by_one.resize(kRealDataEnd - 1);
+  auto one = ParseKernel(short_by_one, "short.img", 4096);
+  EXPECT_EQ(one.status().message(),
+            absl::StrCat("short.img", kRealTruncated, "32954879 are present"));
+  // Compressed, the Image inside is what must be whole.
+  auto gz = ParseKernel(Gzip(head), "head.gz", 4096);
+  EXPECT_EQ(gz.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(gz.status().message()),
+              HasSubstr("head.gz: Image.gz: truncated: its PE/COFF section "
+                        ".data"));
+}
+
+TEST(ParseKernel, RealDebianHeaderWithItsWholeLength) {
+  std::vector<uint8_t> head = Fixture(kRealHead);
+  ASSERT_EQ(head.size(), 4096u);
+  std::vector<uint8_t> image = head;
+  image.resize(kRealDataEnd);  // The rest of the text and data, as zeros.
+  auto kernel = ParseKernel(image, kRealHead, 4096);
   ASSERT_TRUE(kernel.ok()) << kernel.status();
   EXPECT_EQ(kernel->format, "Image");
   EXPECT_EQ(kernel->text_offset, 0u);
@@ -536,25 +600,48 @@ TEST(ParseKernel, RealDebianHeader) {
   EXPECT_EQ(kernel->page_size, 4096u);
   EXPECT_TRUE(kernel->any_placement);
   EXPECT_FALSE(kernel->legacy_image_size);
-  EXPECT_EQ(kernel->image, head);
+  EXPECT_EQ(kernel->image, image);
   // Its code0 reads "MZ" (the EFI stub), which must not be taken for zboot.
   EXPECT_EQ(head[0], 'M');
   EXPECT_EQ(head[1], 'Z');
 
-  auto on16k = ParseKernel(head, kRealHead, 16384);
+  auto on16k = ParseKernel(image, kRealHead, 16384);
   EXPECT_EQ(on16k.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(on16k.status().message(),
             absl::StrCat(kRealHead,
                          ": Image: the kernel is built for 4 KiB pages (flags "
                          "bits 1-2 = 1) but the running kernel uses 16 KiB "
                          "pages; refusing to kexec across page sizes"));
-  // Wrapped as a distribution would: gzip and zboot of the same bytes.
-  auto gz = ParseKernel(Gzip(head), "head.gz", 4096);
-  ASSERT_TRUE(gz.ok()) << gz.status();
-  EXPECT_EQ(gz->image, head);
-  auto zboot = ParseKernel(Zboot(Zstd(head), "zstd22"), "head.efi", 4096);
+  // Wrapped as a distribution would: zboot pads the Image to image_size.
+  image.resize(0x2010000);
+  auto zboot = ParseKernel(Zboot(Zstd(image), "zstd22"), "head.efi", 4096);
   ASSERT_TRUE(zboot.ok()) << zboot.status();
   EXPECT_EQ(zboot->format, "EFI zboot (zstd)");
+  EXPECT_EQ(zboot->image.size(), 0x2010000u);
+}
+
+// Without a PE/COFF header, the entry branch must land inside the file.
+TEST(ParseKernel, EntryBranchMustLandInsideTheFile) {
+  // code0 is "b +0x40": the instruction at 0x40 must be there.
+  auto ok = ParseKernel(ImageBytes(0, 0x10000, 0x2, 0x44), "enough.img", 4096);
+  EXPECT_TRUE(ok.ok()) << ok.status();
+  auto cut = ParseKernel(ImageBytes(0, 0x10000, 0x2, 0x40), "cut.img", 4096);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(cut.status().message(),
+            "cut.img: Image: truncated: its code0 (the entry branch to offset "
+            "0x40) says the Image holds 68 bytes of text and data (image_size "
+            "65536 with BSS), but only 64 are present");
+  // The synthetic fixture: EFI-style code0 ("MZ"), code1 "b +0x1000".
+  std::vector<uint8_t> fixture = Fixture("Image");
+  fixture.resize(4096);
+  auto half = ParseKernel(fixture, "Image.4k", 4096);
+  EXPECT_EQ(half.status().message(),
+            "Image.4k: Image: truncated: its code1 (the entry branch to offset "
+            "0x1004) says the Image holds 4104 bytes of text and data "
+            "(image_size 65536 with BSS), but only 4096 are present");
+  // The legacy rule (image_size 0) does not exempt a cut file.
+  auto legacy = ParseKernel(ImageBytes(0, 0, 0, 0x40), "old.img", 4096);
+  EXPECT_EQ(legacy.status().code(), absl::StatusCode::kDataLoss);
 }
 
 // A whole real kernel, when FDT_HANDOFF_REAL_KERNEL names one:
@@ -581,12 +668,14 @@ TEST(ParseKernel, RealKernelFromEnvironment) {
   EXPECT_LT(kernel->image_size, uint64_t{256} << 20);
   EXPECT_GT(kernel->image.size(), size_t{1} << 20);
   EXPECT_TRUE(kernel->page_size == 0 || kernel->page_size == 4096);
-  // Its first 4 KiB are what the committed fixture records, when it is the
-  // same kernel.
-  if (kernel->image_size == 0x2010000 && kernel->image.size() == 32956352) {
-    const std::vector<uint8_t> head = Fixture(kRealHead);
-    EXPECT_TRUE(std::equal(head.begin(), head.end(), kernel->image.begin()));
-  }
+  // Its first 4 KiB alone are refused as truncated (any version: the test
+  // does not assume which kernel the archive holds today).
+  const std::vector<uint8_t> head(kernel->image.begin(),
+                                  kernel->image.begin() + 4096);
+  auto cut = ParseKernel(head, "head", 4096);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(cut.status().message()),
+              HasSubstr("head: Image: truncated: its "));
 }
 
 // --- StripUbootLegacyHeader ---------------------------------------------------
@@ -644,6 +733,86 @@ TEST(StripUbootLegacyHeader, RefusesDamageAndKernels) {
     auto out = StripUbootLegacyHeader(Uboot(Bytes("x"), 4), "multi.uimg");
     EXPECT_EQ(out.status().code(), absl::StatusCode::kUnimplemented);
   }
+}
+
+// --- ReadInitrd ------------------------------------------------------------
+
+std::string TmpPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
+}
+
+std::string WriteTmp(const std::string& name,
+                     const std::vector<uint8_t>& bytes) {
+  const std::string path = TmpPath(name);
+  EXPECT_TRUE(WriteFileAtomic(path, bytes).ok());
+  return path;
+}
+
+TEST(ReadInitrd, UnwrapsUInitrdInPlace) {
+  const std::string path =
+      WriteTmp("uInitrd", Fixture("uInitrd"));
+  auto initrd = ReadInitrd(path, 1 << 20, "the limit");
+  ASSERT_TRUE(initrd.ok()) << initrd.status();
+  EXPECT_TRUE(initrd->uboot_header);
+  const std::vector<uint8_t> cpio = Fixture("initrd.cpio.gz");
+  EXPECT_TRUE(std::equal(initrd->payload.begin(), initrd->payload.end(),
+                         cpio.begin(), cpio.end()));
+  // The payload is the file's own buffer past the header: no copy, and a
+  // move keeps it.
+  EXPECT_EQ(initrd->payload.data(), initrd->file.data() + 64);
+  Initrd moved = *std::move(initrd);
+  EXPECT_EQ(moved.payload.data(), moved.file.data() + 64);
+
+  auto plain = ReadInitrd(WriteTmp("initrd.gz", cpio), 1 << 20, "the limit");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->uboot_header);
+  EXPECT_EQ(plain->payload.data(), plain->file.data());
+  EXPECT_EQ(plain->payload.size(), cpio.size());
+}
+
+TEST(ReadInitrd, RefusesBeforeReading) {
+  const std::string big = WriteTmp("big.img", std::vector<uint8_t>(5000, 1));
+  auto over = ReadInitrd(big, 4096, "usable RAM beside the kernel");
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(over.status().message(),
+            absl::StrCat(big, ": the initrd is 5000 bytes, more than the 4096 "
+                              "bytes of usable RAM beside the kernel; not "
+                              "reading it"));
+
+  const std::string empty = WriteTmp("empty.img", {});
+  auto zero = ReadInitrd(empty, 4096, "x");
+  EXPECT_EQ(zero.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(zero.status().message(),
+            absl::StrCat(empty, ": the initrd is empty (0 bytes)"));
+
+  const std::string empty_uboot =
+      WriteTmp("empty.uimg", Uboot(std::vector<uint8_t>(), 3));
+  auto zero_payload = ReadInitrd(empty_uboot, 4096, "x");
+  EXPECT_EQ(zero_payload.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(zero_payload.status().message()),
+              HasSubstr(": the initrd is empty (a U-Boot header around 0 "
+                        "bytes)"));
+
+  // A FIFO with no writer would block a plain open() forever.
+  const std::string fifo = TmpPath("initrd.fifo");
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto pipe = ReadInitrd(fifo, 4096, "x");
+  EXPECT_EQ(pipe.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(pipe.status().message(),
+            absl::StrCat(fifo, ": is a FIFO (named pipe), not a regular "
+                               "file"));
+
+  auto dir = ReadInitrd(TmpPath(""), 4096, "x");
+  EXPECT_EQ(dir.status().code(), absl::StatusCode::kFailedPrecondition);
+  auto missing = ReadInitrd(TmpPath("no-such-initrd"), 4096, "x");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  auto kernel = ReadInitrd(WriteTmp("uImage", Fixture("uImage")), 1 << 20, "x");
+  EXPECT_EQ(kernel.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(kernel.status().message()),
+              HasSubstr("this is a U-Boot kernel image"));
 }
 
 }  // namespace

@@ -30,6 +30,8 @@ bool HostIsArm64() {
 #endif
 }
 
+bool KexecSyscalls::IsArm64() const { return HostIsArm64(); }
+
 absl::Status LoadSegments(KexecSyscalls& sys, uint64_t entry,
                           const std::vector<LoadSegment>& segments) {
   // include/uapi/linux/kexec.h: KEXEC_SEGMENT_MAX 16.

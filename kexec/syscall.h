@@ -34,6 +34,10 @@ class KexecSyscalls {
   // sync(), then reboot(LINUX_REBOOT_CMD_KEXEC). Returns errno; on success
   // it does not return.
   virtual int Reboot() = 0;
+
+  // Whether these calls can load an arm64 kernel at all: for the real ones,
+  // HostIsArm64(). Callers ask before reading any input.
+  virtual bool IsArm64() const;
 };
 
 // LinuxKexecSyscalls()
@@ -65,10 +69,11 @@ absl::Status LoadSegments(KexecSyscalls& sys, uint64_t entry,
 
 // RebootIntoKexec()
 //
-// Returns only on failure:
+// Returns only on failure (a real reboot does not return):
 //   kPermissionDenied   EPERM (not root).
 //   kFailedPrecondition EINVAL: nothing was loaded.
-//   kUnknown            other errno.
+//   kUnimplemented      ENOEXEC: not an arm64 host.
+//   kUnknown            other errno (and 0, from a Reboot() that returned).
 absl::Status RebootIntoKexec(KexecSyscalls& sys);
 
 }  // namespace fdt_handoff

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -149,9 +151,16 @@ constexpr char kKexecOptions[] = R"(
                            on a mismatch it prints to the UART the DTB's
                            stdout-path names and halts (slower: it hashes with
                            the MMU and data cache off)
+  --timings                print to stderr the milliseconds spent reading
+                           files, parsing the kernel, reconciling the DTB,
+                           planning and in kexec_load
   and every DTB option of 'reconcile': --live, --no-live, --overlay,
   --symbols-from, --force, --memory, --append/--command-line,
   --reuse-cmdline, --no-seeds, --keep-memreserve, --skip-rule
+
+load and exec also exit 3 when kexec_load or the reboot is refused with
+EPERM (not root, lockdown, kernel.kexec_load_disabled) or the running kernel
+has no kexec (ENOSYS).
 )" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kPlanUsage[] =
@@ -789,181 +798,283 @@ int Reconcile(Args& args, std::ostream& out, std::ostream& err) {
 
 // --- plan, load, exec ---------------------------------------------------------
 
-// ReadInitrd(): the initrd as loaded (a U-Boot legacy header stripped). An
-// empty one is refused: given on purpose, it would boot without the initrd.
-absl::StatusOr<std::vector<uint8_t>> ReadInitrd(const std::string& path) {
-  ASSIGN_OR_RETURN(std::vector<uint8_t> file, ReadFile(path, uint64_t{2} << 30));
-  if (file.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": the initrd is empty (0 bytes)"));
-  }
-  ASSIGN_OR_RETURN(std::vector<uint8_t> initrd,
-                   StripUbootLegacyHeader(file, path));
-  if (initrd.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": the initrd is empty (a U-Boot header around 0 bytes)"));
-  }
-  return initrd;
-}
-
 enum class KexecMode { kPlan, kLoad, kExec };
 
-int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err) {
-  const std::string usage =
-      absl::StrCat(mode == KexecMode::kPlan   ? kPlanUsage
-                   : mode == KexecMode::kLoad ? kLoadUsage
-                                              : kExecUsage,
-                   kKexecOptions);
-  const char* name = mode == KexecMode::kPlan   ? "plan"
-                     : mode == KexecMode::kLoad ? "load"
-                                                : "exec";
+// What a plan/load/exec command line asks for.
+struct KexecRequest {
+  KexecMode mode = KexecMode::kPlan;
+  std::string name;   // "plan", "load" or "exec".
+  std::string usage;  // Its --help text.
   DtbFlags flags;
-  std::string kernel_path, initrd_path, iomem_path, dtb_out, page_text, error;
+  std::string kernel_path, initrd_path, iomem_path, dtb_out, page_text;
+  uint64_t page_size = 0;
   bool json = false;
   bool verify = false;
+  bool timings = false;
   // Hidden, for the e2e harness only (HandoffInput::corrupt_digest_for_test):
   // --verify-corrupt-digest-for-test kernel|initrd|dtb makes the purgatory
   // see a wrong digest for that segment, print its mismatch line and halt.
   std::string corrupt_role;
+  absl::optional<SegmentRole> corrupt_digest;
+};
+
+// Where a plan/load/exec run spent its time (--timings), in ms.
+struct KexecTimings {
+  double read = 0, parse = 0, reconcile = 0, plan = 0, syscall = 0;
+};
+
+// Everything read from disk for one handoff; HandoffInput points into it.
+struct KexecFiles {
+  DtbInputs dtbs;
+  absl::optional<Arm64Image> kernel;
+  absl::optional<Initrd> initrd;
+  absl::optional<std::vector<Range>> iomem;
+};
+
+using KexecClock = std::chrono::steady_clock;
+
+double MsSince(KexecClock::time_point start) {
+  return std::chrono::duration<double, std::milli>(KexecClock::now() - start)
+      .count();
+}
+
+// A refused kexec_load or reboot. Exit status 3 when the machine, not the
+// input, refused (see kExitEnvironment): kPermissionDenied (EPERM: not root,
+// lockdown, kernel.kexec_load_disabled) and kUnimplemented (ENOSYS: no
+// CONFIG_KEXEC; ENOEXEC: not arm64) from LoadSegments()/RebootIntoKexec().
+int FailKexecCall(std::ostream& err, const absl::Status& status) {
+  if (status.code() != absl::StatusCode::kUnimplemented) {
+    return Fail(err, status);  // kPermissionDenied is 3 there.
+  }
+  err << "fdt-handoff: " << status.message() << "\n";
+  return kExitEnvironment;
+}
+
+// Consumes the command line into `req`. Returns an exit status when the
+// command is done (--help, bad usage), absl::nullopt to go on.
+absl::optional<int> ParseKexecArgs(Args& args, std::ostream& out,
+                                   std::ostream& err, KexecRequest* req) {
+  std::string error;
   while (!args.Done()) {
     const std::string& a = args.Peek();
     if (IsHelp(a)) {
-      out << usage;
+      out << req->usage;
       return kExitOk;
     }
-    if (args.Value("--kernel", &kernel_path, &error) ||
-        args.Value("--initrd", &initrd_path, &error) ||
-        args.Value("--ramdisk", &initrd_path, &error) ||
-        args.Value("--iomem", &iomem_path, &error) ||
-        args.Value("--dtb-out", &dtb_out, &error) ||
-        args.Value("--verify-corrupt-digest-for-test", &corrupt_role,
+    if (args.Value("--kernel", &req->kernel_path, &error) ||
+        args.Value("--initrd", &req->initrd_path, &error) ||
+        args.Value("--ramdisk", &req->initrd_path, &error) ||
+        args.Value("--iomem", &req->iomem_path, &error) ||
+        args.Value("--dtb-out", &req->dtb_out, &error) ||
+        args.Value("--verify-corrupt-digest-for-test", &req->corrupt_role,
                    &error) ||
-        (mode == KexecMode::kPlan &&
-         args.Value("--page-size", &page_text, &error)) ||
-        ParseDtbFlag(args, &flags, &error)) {
-      if (!error.empty()) return Usage(err, error, usage);
+        (req->mode == KexecMode::kPlan &&
+         args.Value("--page-size", &req->page_text, &error)) ||
+        ParseDtbFlag(args, &req->flags, &error)) {
+      if (!error.empty()) return Usage(err, error, req->usage);
       continue;
     }
     const std::string flag = args.Next();
-    if (flag == "--json" && mode == KexecMode::kPlan) {
-      json = true;
+    if (flag == "--json" && req->mode == KexecMode::kPlan) {
+      req->json = true;
     } else if (flag == "--verify") {
-      verify = true;
+      req->verify = true;
+    } else if (flag == "--timings") {
+      req->timings = true;
     } else {
-      return Usage(err, "unknown argument " + flag, usage);
+      return Usage(err, "unknown argument " + flag, req->usage);
     }
   }
-  std::string problem = CheckDtbFlags(flags);
-  if (kernel_path.empty()) problem = "needs --kernel IMAGE";
-  if (flags.initrd_start.has_value()) {
+  return absl::nullopt;
+}
+
+// What is wrong with the request as a whole, or "".
+std::string KexecProblem(KexecRequest* req) {
+  std::string problem = CheckDtbFlags(req->flags);
+  if (req->kernel_path.empty()) problem = "needs --kernel IMAGE";
+  if (req->flags.initrd_start.has_value()) {
     problem = "takes --initrd FILE; the planner chooses its address";
   }
-  absl::optional<SegmentRole> corrupt_digest;
-  if (!corrupt_role.empty()) {
+  if (!req->corrupt_role.empty()) {
     for (SegmentRole role :
          {SegmentRole::kKernel, SegmentRole::kInitrd, SegmentRole::kDtb}) {
-      if (corrupt_role == RoleName(role)) corrupt_digest = role;
+      if (req->corrupt_role == RoleName(role)) req->corrupt_digest = role;
     }
-    if (!corrupt_digest.has_value()) {
+    if (!req->corrupt_digest.has_value()) {
       problem = "--verify-corrupt-digest-for-test wants kernel, initrd or dtb";
-    } else if (!verify) {
+    } else if (!req->verify) {
       problem = "--verify-corrupt-digest-for-test needs --verify";
     }
   }
-  if (!problem.empty()) return Usage(err, absl::StrCat(name, " ", problem), usage);
-  uint64_t page_size = static_cast<uint64_t>(getpagesize());
-  if (!page_text.empty()) {
-    absl::StatusOr<uint64_t> parsed = ParsePageSize(page_text);
+  return problem;
+}
+
+// The largest initrd worth reading: the usable RAM /proc/iomem lists minus
+// the kernel's image_size; without /proc/iomem, a 2 GiB cap.
+uint64_t InitrdLimit(const KexecFiles& files, std::string* name) {
+  if (!files.iomem.has_value()) {
+    *name = "the initrd cap (2 GiB; no /proc/iomem given)";
+    return uint64_t{2} << 30;
+  }
+  uint64_t ram = 0;
+  for (const Range& r : *files.iomem) ram += r.end - r.start;
+  const uint64_t kernel = files.kernel->image_size;
+  *name = "usable RAM left beside the kernel's image_size (from /proc/iomem)";
+  return ram > kernel ? ram - kernel : 0;
+}
+
+// Reads and parses the DTBs, /proc/iomem, the kernel and the initrd, each
+// once, into `files` (which req.flags.options then points into).
+absl::Status ReadKexecFiles(KexecRequest* request, KexecFiles* files,
+                            KexecTimings* t) {
+  const KexecRequest& req = *request;
+  KexecClock::time_point start = KexecClock::now();
+  RETURN_IF_ERROR(LoadDtbInputs(&request->flags, &files->dtbs));
+  // /proc/iomem describes the machine we run on: use it by default only
+  // where we would load (load, exec), or when given.
+  std::string iomem_path = req.iomem_path;
+  if (iomem_path.empty() && req.mode != KexecMode::kPlan) {
+    iomem_path = kProcIomem;
+  }
+  if (!iomem_path.empty()) {
+    ASSIGN_OR_RETURN(const std::string text, ReadTextFile(iomem_path));
+    ASSIGN_OR_RETURN(files->iomem, ParseIomem(text, iomem_path));
+  }
+  ASSIGN_OR_RETURN(std::vector<uint8_t> kernel_file,
+                   ReadFile(req.kernel_path, uint64_t{512} << 20));
+  t->read += MsSince(start);
+  start = KexecClock::now();
+  ASSIGN_OR_RETURN(files->kernel,
+                   ParseKernel(std::move(kernel_file), req.kernel_path,
+                               static_cast<uint32_t>(req.page_size)));
+  t->parse += MsSince(start);
+  if (!req.initrd_path.empty()) {
+    start = KexecClock::now();
+    std::string limit_name;
+    const uint64_t limit = InitrdLimit(*files, &limit_name);
+    ASSIGN_OR_RETURN(files->initrd,
+                     ReadInitrd(req.initrd_path, limit, limit_name));
+    t->read += MsSince(start);
+  }
+  return absl::OkStatus();
+}
+
+HandoffInput MakeHandoffInput(const KexecRequest& req,
+                              const KexecFiles& files) {
+  HandoffInput in;
+  in.kernel = files.kernel->image;
+  in.text_offset = files.kernel->text_offset;
+  in.image_size = files.kernel->image_size;
+  if (files.initrd.has_value()) in.initrd = files.initrd->payload;
+  in.target_dtb = &*files.dtbs.target;
+  in.reconcile = req.flags.options;
+  in.iomem = files.iomem.has_value() ? &*files.iomem : nullptr;
+  in.page_size = req.page_size;
+  in.verify = req.verify;
+  in.corrupt_digest_for_test = req.corrupt_digest;
+  return in;
+}
+
+void PrintHandoff(std::ostream& out, const KexecRequest& req,
+                  const KexecFiles& files, const Handoff& handoff) {
+  if (req.json) {
+    out << FormatHandoffJson(handoff);
+    return;
+  }
+  const Arm64Image& kernel = *files.kernel;
+  out << "kernel " << req.kernel_path << ": " << kernel.format << ", "
+      << kernel.image.size() << " bytes, text_offset "
+      << absl::StrFormat("0x%x", kernel.text_offset) << ", image_size "
+      << kernel.image_size << "\n";
+  out << "usable RAM: " << FormatRanges(handoff.usable) << "\n";
+  for (const std::string& note : handoff.memory_notes) {
+    out << "note: " << note << "\n";
+  }
+  out << "\n" << FormatPlan(handoff.plan);
+  if (handoff.verify) out << FormatPurgatory(handoff) << "\n";
+  out << "\n" << handoff.report.Format();
+}
+
+void PrintTimings(std::ostream& err, const KexecRequest& req,
+                  const KexecTimings& t) {
+  err << absl::StrFormat(
+      "timings: read %.1f ms, parse %.1f ms, reconcile %.1f ms, plan %.1f ms, "
+      "syscall %s\n",
+      t.read, t.parse, t.reconcile, t.plan,
+      req.mode == KexecMode::kPlan ? std::string("- (plan)")
+                                   : absl::StrFormat("%.1f ms", t.syscall));
+}
+
+// kexec_load, then for exec the reboot. Refusals by the machine (EPERM:
+// not root, lockdown, kexec_load_disabled; ENOSYS; not arm64) exit 3.
+int LoadAndReboot(const KexecRequest& req, const HandoffInput& in,
+                  const Handoff& handoff, KexecSyscalls& sys,
+                  std::ostream& out, std::ostream& err, KexecTimings* t) {
+  const KexecClock::time_point start = KexecClock::now();
+  const absl::Status loaded = LoadSegments(
+      sys, handoff.plan.purgatory_address, HandoffSegments(handoff, in));
+  t->syscall = MsSince(start);
+  if (req.timings) PrintTimings(err, req, *t);
+  if (!loaded.ok()) return FailKexecCall(err, loaded);
+  out << "loaded: the next kernel will receive this DTB ("
+      << handoff.dtb.size() << " bytes at "
+      << absl::StrFormat("0x%x", handoff.plan.dtb_address) << ")\n";
+  if (req.mode == KexecMode::kLoad) return kExitOk;
+  out << "rebooting into the loaded kernel\n";
+  out.flush();
+  return FailKexecCall(err, RebootIntoKexec(sys));
+}
+
+int Kexec(KexecMode mode, Args& args, std::ostream& out, std::ostream& err,
+          KexecSyscalls& sys) {
+  KexecRequest req;
+  req.mode = mode;
+  req.name = mode == KexecMode::kPlan   ? "plan"
+             : mode == KexecMode::kLoad ? "load"
+                                        : "exec";
+  req.usage = absl::StrCat(mode == KexecMode::kPlan   ? kPlanUsage
+                           : mode == KexecMode::kLoad ? kLoadUsage
+                                                      : kExecUsage,
+                           kKexecOptions);
+  if (absl::optional<int> done = ParseKexecArgs(args, out, err, &req)) {
+    return *done;
+  }
+  const std::string problem = KexecProblem(&req);
+  if (!problem.empty()) {
+    return Usage(err, absl::StrCat(req.name, " ", problem), req.usage);
+  }
+  req.page_size = static_cast<uint64_t>(getpagesize());
+  if (!req.page_text.empty()) {
+    absl::StatusOr<uint64_t> parsed = ParsePageSize(req.page_text);
     if (!parsed.ok()) return Fail(err, parsed.status());
-    page_size = *parsed;
+    req.page_size = *parsed;
   }
   // Refuse before reading anything: only an arm64 binary can load a kernel.
-  if (mode != KexecMode::kPlan && !HostIsArm64()) {
-    err << "fdt-handoff: " << name
+  if (mode != KexecMode::kPlan && !sys.IsArm64()) {
+    err << "fdt-handoff: " << req.name
         << ": this fdt-handoff is not an arm64 binary; load and exec only work "
            "on the arm64 board (use 'plan' to see what would be loaded)\n";
     return kExitEnvironment;
   }
-
-  DtbInputs inputs;
-  absl::Status s = LoadDtbInputs(&flags, &inputs);
+  KexecTimings t;
+  KexecFiles files;
+  absl::Status s = ReadKexecFiles(&req, &files, &t);
   if (!s.ok()) return Fail(err, s);
-  auto kernel_file = ReadFile(kernel_path, uint64_t{512} << 20);
-  if (!kernel_file.ok()) return Fail(err, kernel_file.status());
-  auto kernel = ParseKernel(*std::move(kernel_file), kernel_path,
-                            static_cast<uint32_t>(page_size));
-  if (!kernel.ok()) return Fail(err, kernel.status());
-  std::vector<uint8_t> initrd;
-  if (!initrd_path.empty()) {
-    auto read = ReadInitrd(initrd_path);
-    if (!read.ok()) return Fail(err, read.status());
-    initrd = *std::move(read);
-  }
-  // /proc/iomem describes the machine we run on: use it by default only
-  // where we would load (load, exec), or when given.
-  absl::optional<std::vector<Range>> iomem;
-  if (iomem_path.empty() && mode != KexecMode::kPlan) iomem_path = kProcIomem;
-  if (!iomem_path.empty()) {
-    auto text = ReadTextFile(iomem_path);
-    if (!text.ok()) return Fail(err, text.status());
-    auto ranges = ParseIomem(*text, iomem_path);
-    if (!ranges.ok()) return Fail(err, ranges.status());
-    iomem = *std::move(ranges);
-  }
-
-  HandoffInput in;
-  in.kernel = kernel->image;
-  in.text_offset = kernel->text_offset;
-  in.image_size = kernel->image_size;
-  in.initrd = initrd;
-  in.target_dtb = &*inputs.target;
-  in.reconcile = flags.options;
-  in.iomem = iomem.has_value() ? &*iomem : nullptr;
-  in.page_size = page_size;
-  in.verify = verify;
-  in.corrupt_digest_for_test = corrupt_digest;
-
-  std::unique_ptr<KexecSyscalls> sys = LinuxKexecSyscalls();
-  absl::StatusOr<Handoff> handoff = mode == KexecMode::kPlan
-                                        ? PrepareHandoff(in)
-                                        : PrepareAndLoad(in, *sys);
+  const HandoffInput in = MakeHandoffInput(req, files);
+  absl::StatusOr<Handoff> handoff = PrepareHandoff(in);
   if (!handoff.ok()) return Fail(err, handoff.status());
-  if (!dtb_out.empty()) {
-    s = WriteDtb(dtb_out, handoff->dtb);
+  t.reconcile = handoff->timings.reconcile_ms;
+  t.plan = handoff->timings.plan_ms;
+  if (!req.dtb_out.empty()) {
+    s = WriteDtb(req.dtb_out, handoff->dtb);
     if (!s.ok()) return Fail(err, s);
   }
-  if (json) {
-    out << FormatHandoffJson(*handoff);
+  PrintHandoff(out, req, files, *handoff);
+  if (mode == KexecMode::kPlan) {
+    if (req.timings) PrintTimings(err, req, t);
     return kExitOk;
   }
-  out << "kernel " << kernel_path << ": " << kernel->format << ", "
-      << kernel->image.size() << " bytes, text_offset "
-      << absl::StrFormat("0x%x", kernel->text_offset) << ", image_size "
-      << kernel->image_size << "\n";
-  out << "usable RAM: " << FormatRanges(handoff->usable) << "\n";
-  for (const std::string& note : handoff->memory_notes) out << "note: " << note << "\n";
-  out << "\n" << FormatPlan(handoff->plan);
-  if (handoff->verify) out << FormatPurgatory(*handoff) << "\n";
-  out << "\n" << handoff->report.Format();
-  if (mode == KexecMode::kPlan) return kExitOk;
-  out << "loaded: the next kernel will receive this DTB ("
-      << handoff->dtb.size() << " bytes at "
-      << absl::StrFormat("0x%x", handoff->plan.dtb_address) << ")\n";
-  if (mode == KexecMode::kLoad) return kExitOk;
-  out << "rebooting into the loaded kernel\n";
-  out.flush();
-  s = RebootIntoKexec(*sys);
-  return Fail(err, s);
-}
-
-int PlanCommand(Args& args, std::ostream& out, std::ostream& err) {
-  return Kexec(KexecMode::kPlan, args, out, err);
-}
-int LoadCommand(Args& args, std::ostream& out, std::ostream& err) {
-  return Kexec(KexecMode::kLoad, args, out, err);
-}
-int Exec(Args& args, std::ostream& out, std::ostream& err) {
-  return Kexec(KexecMode::kExec, args, out, err);
+  return LoadAndReboot(req, in, *handoff, sys, out, err, &t);
 }
 
 // --- diff -------------------------------------------------------------------
@@ -1092,7 +1203,7 @@ int Regress(Args& args, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int RunCli(const std::vector<std::string>& argv, std::ostream& out,
-           std::ostream& err) {
+           std::ostream& err, KexecSyscalls* kexec) {
   if (argv.empty()) {
     err << kUsage;
     return kExitUsage;
@@ -1106,11 +1217,21 @@ int RunCli(const std::vector<std::string>& argv, std::ostream& out,
     return RunBootCommand({argv.begin() + 1, argv.end()}, out, err);
   }
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()));
+  if (command == "plan" || command == "load" || command == "exec") {
+    std::unique_ptr<KexecSyscalls> linux_kexec;
+    if (kexec == nullptr) {
+      linux_kexec = LinuxKexecSyscalls();
+      kexec = linux_kexec.get();
+    }
+    const KexecMode mode = command == "plan"   ? KexecMode::kPlan
+                           : command == "load" ? KexecMode::kLoad
+                                               : KexecMode::kExec;
+    return CheckStdout(Kexec(mode, args, out, err, *kexec), out, err);
+  }
   using Command = int (*)(Args&, std::ostream&, std::ostream&);
   const std::map<std::string, Command> commands = {
       {"inspect", Inspect}, {"dump", Dump},   {"apply", Apply},
       {"reconcile", Reconcile}, {"diff", Diff}, {"regress", Regress},
-      {"plan", PlanCommand}, {"load", LoadCommand}, {"exec", Exec},
   };
   const auto it = commands.find(command);
   if (it == commands.end()) {

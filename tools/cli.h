@@ -30,11 +30,15 @@ inline constexpr int kExitBadInput = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitEnvironment = 3;
 
+class KexecSyscalls;  // kexec/syscall.h
+
 // RunCli()
 //
-// `args` excludes the program name. Never exits the process.
+// `args` excludes the program name. Never exits the process. `kexec` is the
+// syscall layer plan/load/exec use (tests pass a fake); null: the real one,
+// LinuxKexecSyscalls().
 int RunCli(const std::vector<std::string>& args, std::ostream& out,
-           std::ostream& err);
+           std::ostream& err, KexecSyscalls* kexec = nullptr);
 
 }  // namespace fdt_handoff
 

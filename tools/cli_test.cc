@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "fdt/file_io.h"
 #include "kexec/syscall.h"
 #include "gmock/gmock.h"
@@ -17,6 +19,7 @@ namespace fdt_handoff {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr char kPlain72[] = "testdata/corpus/7.2/sun50i-h618-orangepi-zero2w.dtb";
@@ -256,16 +259,213 @@ TEST(Cli, PlanRefusesBadKernelsAndUsage) {
   EXPECT_EQ(r.code, kExitUsage);
 }
 
+// The syscall layer as a test sees it: what reached kexec_load (copied,
+// since the CLI's buffers are gone when RunCli returns) and reboot.
+class FakeKexec : public KexecSyscalls {
+ public:
+  struct Copied {
+    SegmentRole role;
+    std::vector<uint8_t> bytes;
+    uint64_t mem, memsz;
+  };
+  int Load(uint64_t entry, const std::vector<LoadSegment>& segments) override {
+    ++loads;
+    if (load_errno != 0) return load_errno;
+    this->entry = entry;
+    for (const LoadSegment& s : segments) {
+      loaded.push_back(Copied{s.role, {s.buffer.begin(), s.buffer.end()},
+                              s.mem, s.memsz});
+    }
+    return 0;
+  }
+  int Reboot() override {
+    ++reboots;
+    reboot_after_load = !loaded.empty();
+    return reboot_errno;
+  }
+  bool IsArm64() const override { return arm64; }
+
+  bool arm64 = true;
+  int load_errno = 0, reboot_errno = 0;
+  int loads = 0, reboots = 0;
+  bool reboot_after_load = false;
+  uint64_t entry = 0;
+  std::vector<Copied> loaded;
+};
+
+CliRun Cli(std::vector<std::string> args, KexecSyscalls* sys) {
+  std::ostringstream out, err;
+  const int code = RunCli(args, out, err, sys);
+  return CliRun{code, out.str(), err.str()};
+}
+
+// The Zero 2W's RAM as its /proc/iomem lists it (TF-A's 256 KiB excluded).
+std::string IomemFixture() {
+  const std::string path = Tmp("iomem");
+  const std::string text = "40040000-7fffffff : System RAM\n";
+  EXPECT_TRUE(WriteFileAtomic(path, std::vector<uint8_t>(text.begin(),
+                                                         text.end()))
+                  .ok());
+  return path;
+}
+
+std::vector<std::string> LoadArgs(const char* command,
+                                  const std::string& dtb_out) {
+  return {command,  "--kernel", "testdata/kernel/Image", "--initrd",
+          "testdata/kernel/uInitrd", "--dtb", kPlain72, "--live", kLive,
+          "--iomem", IomemFixture(), "--append", "root=/dev/md127",
+          "--no-seeds", "--dtb-out", dtb_out};
+}
+
+TEST(Cli, LoadHandsThePlannedSegmentsToKexecLoad) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
+  FakeKexec sys;
+  const std::string dtb_out = Tmp("load.dtb");
+  CliRun r = Cli(LoadArgs("load", dtb_out), &sys);
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(sys.loads, 1);
+  EXPECT_EQ(sys.reboots, 0);
+  ASSERT_EQ(sys.loaded.size(), 4u);
+  // kernel at the first 2 MiB-aligned base above TF-A, image_size 64 KiB.
+  EXPECT_EQ(sys.loaded[0].role, SegmentRole::kKernel);
+  EXPECT_EQ(sys.loaded[0].bytes, Bytes("testdata/kernel/Image"));
+  EXPECT_EQ(sys.loaded[0].mem, 0x40200000u);
+  EXPECT_EQ(sys.loaded[0].memsz, 0x10000u);
+  // The initrd without its U-Boot header, right above the kernel.
+  EXPECT_EQ(sys.loaded[1].role, SegmentRole::kInitrd);
+  EXPECT_EQ(sys.loaded[1].bytes, Bytes("testdata/kernel/initrd.cpio.gz"));
+  EXPECT_EQ(sys.loaded[1].mem, 0x40210000u);
+  // The DTB exactly as written to --dtb-out, then the purgatory, entered.
+  EXPECT_EQ(sys.loaded[2].role, SegmentRole::kDtb);
+  EXPECT_EQ(sys.loaded[2].bytes, Bytes(dtb_out));
+  EXPECT_EQ(sys.loaded[3].role, SegmentRole::kPurgatory);
+  EXPECT_EQ(sys.entry, sys.loaded[3].mem);
+  EXPECT_THAT(r.out, HasSubstr("loaded: the next kernel will receive this "
+                               "DTB ("));
+}
+
+TEST(Cli, ExecLoadsThenReboots) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
+  FakeKexec sys;
+  sys.reboot_errno = EPERM;  // A real reboot does not come back.
+  CliRun r = Cli(LoadArgs("exec", Tmp("exec.dtb")), &sys);
+  EXPECT_EQ(sys.loads, 1);
+  EXPECT_EQ(sys.reboots, 1);
+  EXPECT_TRUE(sys.reboot_after_load);
+  EXPECT_THAT(r.out, HasSubstr("rebooting into the loaded kernel\n"));
+  EXPECT_EQ(r.code, kExitEnvironment);
+  EXPECT_THAT(r.err, HasSubstr("reboot(LINUX_REBOOT_CMD_KEXEC) failed: "));
+  EXPECT_THAT(r.err, HasSubstr("run as root (CAP_SYS_BOOT)"));
+}
+
+TEST(Cli, RefusedKexecLoadPrintsTheAdviceAndNothingIsLoaded) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
+  struct Case {
+    int err;
+    int exit;
+    const char* advice;
+  };
+  const Case cases[] = {
+      {EPERM, kExitEnvironment, "kernel.kexec_load_disabled"},
+      {ENOSYS, kExitEnvironment, "without CONFIG_KEXEC"},
+      {EBUSY, kExitBadInput, "another kexec load is in progress"},
+      {EINVAL, kExitBadInput, "the kernel rejected the segments"},
+  };
+  for (const Case& c : cases) {
+    FakeKexec sys;
+    sys.load_errno = c.err;
+    CliRun r = Cli(LoadArgs("exec", Tmp("refused.dtb")), &sys);
+    EXPECT_EQ(r.code, c.exit) << c.err;
+    EXPECT_THAT(r.err, StartsWith("fdt-handoff: kexec_load failed: ")) << c.err;
+    EXPECT_THAT(r.err, HasSubstr(c.advice)) << c.err;
+    EXPECT_EQ(sys.loads, 1) << c.err;
+    EXPECT_TRUE(sys.loaded.empty()) << c.err;
+    EXPECT_EQ(sys.reboots, 0) << c.err;  // exec stops at the refusal.
+    EXPECT_THAT(r.out, Not(HasSubstr("loaded:"))) << c.err;
+  }
+}
+
+TEST(Cli, BadInputNeverReachesTheKernel) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
+  FakeKexec sys;
+  // The first 4 KiB of the fixture Image: truncated.
+  const std::vector<uint8_t> image = Bytes("testdata/kernel/Image");
+  const std::string cut = Tmp("Image.4k");
+  ASSERT_TRUE(WriteFileAtomic(cut, absl::MakeConstSpan(image).subspan(0, 4096))
+                  .ok());
+  std::vector<std::string> args = LoadArgs("load", Tmp("bad.dtb"));
+  args[2] = cut;
+  CliRun r = Cli(args, &sys);
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat(cut, ": Image: truncated: ")));
+  // A 0-byte initrd.
+  const std::string empty = Tmp("empty.initrd");
+  ASSERT_TRUE(WriteFileAtomic(empty, {}).ok());
+  args = LoadArgs("load", Tmp("bad.dtb"));
+  args[4] = empty;
+  r = Cli(args, &sys);
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_EQ(r.err, absl::StrCat("fdt-handoff: ", empty,
+                                ": the initrd is empty (0 bytes)\n"));
+  // An initrd larger than the RAM /proc/iomem lists: refused before reading.
+  const std::string small_ram = Tmp("iomem-small");
+  const std::string text = "40000000-4001003f : System RAM\n";
+  ASSERT_TRUE(WriteFileAtomic(small_ram, std::vector<uint8_t>(text.begin(),
+                                                              text.end()))
+                  .ok());
+  args = LoadArgs("load", Tmp("bad.dtb"));
+  args[10] = small_ram;
+  r = Cli(args, &sys);
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("testdata/kernel/uInitrd: the initrd is 113 "
+                               "bytes, more than the 64 bytes of usable RAM "
+                               "left beside the kernel's image_size (from "
+                               "/proc/iomem); not reading it"));
+  EXPECT_EQ(sys.loads, 0);
+  EXPECT_FALSE(Exists(Tmp("bad.dtb")));
+}
+
 TEST(Cli, LoadAndExecRefuseOffArm64BeforeReadingAnything) {
-  if (HostIsArm64()) GTEST_SKIP() << "only meaningful on a non-arm64 host";
+  FakeKexec sys;
+  sys.arm64 = false;
   for (const char* command : {"load", "exec"}) {
-    CliRun r = Cli({command, "--kernel", "/nonexistent", "--dtb", kPlain72});
+    CliRun r =
+        Cli({command, "--kernel", "/nonexistent", "--dtb", kPlain72}, &sys);
     EXPECT_EQ(r.code, kExitEnvironment);
     EXPECT_EQ(r.err, absl::StrCat("fdt-handoff: ", command,
                                   ": this fdt-handoff is not an arm64 binary; "
                                   "load and exec only work on the arm64 board "
                                   "(use 'plan' to see what would be loaded)\n"));
   }
+  EXPECT_EQ(sys.loads, 0);
+  // The real syscall layer says the same on a host that is not arm64.
+  if (!HostIsArm64()) {
+    CliRun r = Cli({"load", "--kernel", "/nonexistent", "--dtb", kPlain72});
+    EXPECT_EQ(r.code, kExitEnvironment);
+  }
+}
+
+TEST(Cli, TimingsGoToStderr) {
+  if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
+  FakeKexec sys;
+  CliRun r = Cli({"plan", "--kernel", "testdata/kernel/Image.gz", "--dtb",
+                  kPlain72, "--live", kLive, "--page-size", "4096",
+                  "--timings"},
+                 &sys);
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.err, ::testing::MatchesRegex(
+                         "timings: read [0-9.]+ ms, parse [0-9.]+ ms, "
+                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, syscall - "
+                         "\\(plan\\)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("timings")));
+  std::vector<std::string> args = LoadArgs("load", Tmp("timed.dtb"));
+  args.push_back("--timings");
+  r = Cli(args, &sys);
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.err, ::testing::MatchesRegex(
+                         "timings: read [0-9.]+ ms, parse [0-9.]+ ms, "
+                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, syscall "
+                         "[0-9.]+ ms\n"));
 }
 
 TEST(Cli, DumpIsCanonical) {
