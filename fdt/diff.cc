@@ -61,53 +61,130 @@ void DiffMemReserves(const Tree& a, const Tree& b,
   }
 }
 
-// Walks both nodes in canonical (sorted) order, so `out` comes out sorted by
-// path component by component, then property, without a separate sort.
-void DiffNodes(const Node& a, const Node& b, const std::string& path,
-               std::vector<TreeChange>* out) {
+// TreeChange::path for `name` under `parent` (or `parent` itself when `name`
+// is empty): the path as it is, unless it is longer than kMaxShownPath, when
+// its first and last components are kept around "/...". Only trees nested
+// far deeper than Linux reads get there; without it, a diff of two such
+// trees would hold (and take the time to copy) one long path per change.
+constexpr size_t kMaxShownPath = 1024;
+
+std::string ShownPath(absl::string_view parent, absl::string_view name) {
+  const absl::string_view separator =
+      name.empty() || parent == "/" ? "" : "/";
+  if (parent.size() + separator.size() + name.size() <= kMaxShownPath) {
+    return name.empty() ? std::string(parent) : JoinNodePath(parent, name);
+  }
+  // Head: whole components from the start of the parent.
+  constexpr size_t kHead = kMaxShownPath / 4;
+  size_t head = parent.rfind('/', std::min(kHead, parent.size()));
+  if (head == 0 || head == absl::string_view::npos) {
+    head = std::min(kHead, parent.size());
+  }
+  // Tail: the last kMaxShownPath / 2 bytes, from a component boundary.
+  constexpr size_t kTail = kMaxShownPath / 2;
+  std::string tail;
+  if (name.size() >= kTail) {
+    tail = absl::StrCat("/", name.substr(name.size() - kTail));
+  } else {
+    const size_t from_parent = kTail - name.size() - separator.size();
+    absl::string_view end = parent.substr(parent.size() - std::min(from_parent, parent.size()));
+    const size_t slash = end.find('/');
+    if (slash != absl::string_view::npos) end.remove_prefix(slash);
+    tail = absl::StrCat(end, separator, name);
+  }
+  return absl::StrCat(parent.substr(0, head), "/...", tail);
+}
+
+void DiffProperties(const Node& a, const Node& b, absl::string_view path,
+                    std::vector<TreeChange>* out) {
   const std::vector<const Property*> pa = SortedByName(a.properties);
   const std::vector<const Property*> pb = SortedByName(b.properties);
   size_t i = 0, j = 0;
   while (i < pa.size() || j < pb.size()) {
     if (j == pb.size() || (i < pa.size() && pa[i]->name < pb[j]->name)) {
-      out->push_back(TreeChange{TreeChange::Kind::kPropertyRemoved, path,
-                                pa[i]->name, FormatValue(*pa[i]), ""});
+      out->push_back(TreeChange{TreeChange::Kind::kPropertyRemoved,
+                                ShownPath(path, ""), pa[i]->name,
+                                FormatValue(*pa[i]), ""});
       ++i;
     } else if (i == pa.size() || pb[j]->name < pa[i]->name) {
-      out->push_back(TreeChange{TreeChange::Kind::kPropertyAdded, path,
-                                pb[j]->name, "", FormatValue(*pb[j])});
+      out->push_back(TreeChange{TreeChange::Kind::kPropertyAdded,
+                                ShownPath(path, ""), pb[j]->name, "",
+                                FormatValue(*pb[j])});
       ++j;
     } else {
       if (pa[i]->value != pb[j]->value) {
-        out->push_back(TreeChange{TreeChange::Kind::kPropertyChanged, path,
-                                  pa[i]->name, FormatValue(*pa[i]),
-                                  FormatValue(*pb[j])});
+        out->push_back(TreeChange{TreeChange::Kind::kPropertyChanged,
+                                  ShownPath(path, ""), pa[i]->name,
+                                  FormatValue(*pa[i]), FormatValue(*pb[j])});
       }
       ++i;
       ++j;
     }
   }
+}
 
-  const std::vector<const Node*> ca = SortedByName(a.children);
-  const std::vector<const Node*> cb = SortedByName(b.children);
-  i = 0;
-  j = 0;
-  while (i < ca.size() || j < cb.size()) {
-    if (j == cb.size() || (i < ca.size() && ca[i]->name < cb[j]->name)) {
-      out->push_back(TreeChange{TreeChange::Kind::kNodeRemoved,
-                                JoinNodePath(path, ca[i]->name), "", "", ""});
-      ++i;
-    } else if (i == ca.size() || cb[j]->name < ca[i]->name) {
-      out->push_back(TreeChange{TreeChange::Kind::kNodeAdded,
-                                JoinNodePath(path, cb[j]->name), "", "", ""});
-      ++j;
+// A matched pair of nodes whose children are being merged.
+struct DiffFrame {
+  size_t path_length;                   // Of the node's path.
+  std::vector<const Node*> a_children;  // Sorted by name.
+  std::vector<const Node*> b_children;
+  size_t i = 0, j = 0;  // Merge positions.
+};
+
+// Walks both trees in canonical (sorted) order, depth first with an explicit
+// stack and one shared path buffer (a tree may nest tens of thousands of
+// levels), so `out` comes out sorted by path component by component, then
+// property, without a separate sort.
+class NodeDiffer {
+ public:
+  explicit NodeDiffer(std::vector<TreeChange>* out) : out_(out) {}
+
+  void Run(const Node& a, const Node& b) {
+    path_ = "/";
+    Enter(a, b);
+    while (!stack_.empty()) Step();
+  }
+
+ private:
+  void Enter(const Node& a, const Node& b) {
+    DiffProperties(a, b, path_, out_);
+    stack_.push_back(DiffFrame{path_.size(), SortedByName(a.children),
+                               SortedByName(b.children)});
+  }
+
+  std::string ChildOf(absl::string_view name) const {
+    return ShownPath(path_, name);
+  }
+
+  // One merge step of the innermost frame.
+  void Step() {
+    DiffFrame& f = stack_.back();
+    path_.resize(f.path_length);
+    const auto& ca = f.a_children;
+    const auto& cb = f.b_children;
+    if (f.i == ca.size() && f.j == cb.size()) {
+      stack_.pop_back();
+    } else if (f.j == cb.size() ||
+               (f.i < ca.size() && ca[f.i]->name < cb[f.j]->name)) {
+      out_->push_back(TreeChange{TreeChange::Kind::kNodeRemoved,
+                                 ChildOf(ca[f.i++]->name), "", "", ""});
+    } else if (f.i == ca.size() || cb[f.j]->name < ca[f.i]->name) {
+      out_->push_back(TreeChange{TreeChange::Kind::kNodeAdded,
+                                 ChildOf(cb[f.j++]->name), "", "", ""});
     } else {
-      DiffNodes(*ca[i], *cb[j], JoinNodePath(path, ca[i]->name), out);
-      ++i;
-      ++j;
+      const Node& na = *ca[f.i++];
+      const Node& nb = *cb[f.j++];
+      // JoinNodePath()'s rule, in place: the buffer is shared by all levels.
+      if (path_.size() > 1) path_.push_back('/');
+      path_.append(na.name);
+      Enter(na, nb);  // May move `f`; it is not used again.
     }
   }
-}
+
+  std::vector<TreeChange>* out_;
+  std::vector<DiffFrame> stack_;
+  std::string path_;
+};
 
 std::string ShownValue(const std::string& formatted) {
   return formatted.empty() ? "(empty)" : formatted;
@@ -119,16 +196,27 @@ std::string ShownValue(const std::string& formatted) {
 // finding the middle snake of a shortest edit script and splitting around it.
 
 // Marks which lines of `a` are deleted and which lines of `b` are inserted
-// by a shortest edit script turning `a` into `b`. Lines are interned ints.
+// by an edit script turning `a` into `b`. Lines are interned ints.
+//
+// Myers' search costs O((n + m) * D) for D edits, which two large unrelated
+// texts (two wide trees) make quadratic. Every unit of work is counted
+// against `budget`: a search that runs out splits its box at the furthest
+// point it reached (GNU diff's "too expensive" heuristic), and every box
+// left after that has only its common head and tail matched and the rest
+// replaced. The script is then correct but not always shortest.
 class LineDiffer {
  public:
-  LineDiffer(const std::vector<int>& a, const std::vector<int>& b)
-      : a_(a), b_(b), deleted_(a.size(), false), inserted_(b.size(), false) {}
+  LineDiffer(const std::vector<int>& a, const std::vector<int>& b,
+             int64_t budget)
+      : a_(a), b_(b), deleted_(a.size(), false), inserted_(b.size(), false),
+        budget_(budget) {}
 
   void Run();
 
   const std::vector<bool>& deleted() const { return deleted_; }
   const std::vector<bool>& inserted() const { return inserted_; }
+  int64_t steps() const { return steps_; }
+  bool shortest() const { return shortest_; }
 
  private:
   struct Box {
@@ -140,13 +228,18 @@ class LineDiffer {
     int x0, y0, x1, y1;
   };
 
-  bool FindMiddleSnake(const Box& box, Snake* snake) const;
+  bool OutOfBudget() const { return steps_ >= budget_; }
+  bool FindMiddleSnake(const Box& box, Snake* snake);
   void MarkAll(const Box& box);
 
   const std::vector<int>& a_;
   const std::vector<int>& b_;
   std::vector<bool> deleted_;
   std::vector<bool> inserted_;
+  const int64_t budget_;
+  int64_t steps_ = 0;
+  bool shortest_ = true;
+  std::vector<int> forward_, backward_;  // Reused across boxes.
 };
 
 void LineDiffer::MarkAll(const Box& box) {
@@ -165,7 +258,11 @@ void LineDiffer::MarkAll(const Box& box) {
 // best point reachable with *at most* d edits, so the earlier value on a
 // diagonal is also a candidate. Keeping everything in the box means the
 // returned snake can always be used to split it.
-bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) const {
+//
+// Returns false when the budget ran out before any forward step was made;
+// when it runs out later, `snake` is the empty snake at the furthest point
+// (largest x + y) the forward search reached.
+bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) {
   const int n = box.a_hi - box.a_lo;
   const int m = box.b_hi - box.b_lo;
   const int* a = a_.data() + box.a_lo;
@@ -174,19 +271,27 @@ bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) const {
   const bool odd = (delta % 2) != 0;
   // Diagonals run from -m to n; -1 marks "not reached".
   const int offset = m;
-  std::vector<int> forward(n + m + 1, -1);
-  std::vector<int> backward(n + m + 1, -1);
-  auto fwd = [&](int k) -> int& { return forward[k + offset]; };
-  auto bwd = [&](int k) -> int& { return backward[k + offset]; };
+  forward_.assign(n + m + 1, -1);
+  backward_.assign(n + m + 1, -1);
+  steps_ += 2 * (n + m + 1);
+  auto fwd = [&](int k) -> int& { return forward_[k + offset]; };
+  auto bwd = [&](int k) -> int& { return backward_[k + offset]; };
+  Snake best{0, 0, 0, 0};  // The furthest forward point so far.
 
   const int max_d = (n + m + 1) / 2;
   for (int d = 0; d <= max_d; ++d) {
+    if (OutOfBudget()) {
+      *snake = best;
+      return best.x0 + best.y0 > 0;
+    }
     // Forward: the furthest x on each diagonal reachable with <= d edits.
     int kmin = std::max(-d, -m);
     int kmax = std::min(d, n);
     if ((kmin + d) % 2 != 0) ++kmin;
     if ((kmax + d) % 2 != 0) --kmax;
     for (int k = kmin; k <= kmax; k += 2) {
+      if (OutOfBudget()) break;
+      ++steps_;
       int x = -1;
       if (d == 0) {
         x = 0;
@@ -208,7 +313,9 @@ bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) const {
         ++x;
         ++y;
       }
+      steps_ += x - x0;
       fwd(k) = x;
+      if (x + y > best.x0 + best.y0) best = Snake{x, y, x, y};
       if (odd && std::abs(k - delta) <= d - 1 && bwd(k) >= 0 && x >= bwd(k)) {
         *snake = Snake{x0, y0, x, y};
         return true;
@@ -222,6 +329,8 @@ bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) const {
     if ((cmin + d) % 2 != 0) ++cmin;
     if ((cmax + d) % 2 != 0) --cmax;
     for (int c = cmin; c <= cmax; c += 2) {
+      if (OutOfBudget()) break;
+      ++steps_;
       const int k = delta + c;
       int x = -1;
       if (d == 0) {
@@ -247,6 +356,7 @@ bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) const {
         --x;
         --y;
       }
+      steps_ += x1 - x;
       bwd(k) = x;
       if (!odd && std::abs(k) <= d && fwd(k) >= 0 && fwd(k) >= x) {
         *snake = Snake{x, y, x1, y1};
@@ -265,6 +375,8 @@ void LineDiffer::Run() {
   while (!work.empty()) {
     Box box = work.back();
     work.pop_back();
+    // Trimming is linear over all boxes together: they never overlap, and
+    // what is trimmed is not looked at again.
     while (box.a_lo < box.a_hi && box.b_lo < box.b_hi &&
            a_[box.a_lo] == b_[box.b_lo]) {
       ++box.a_lo;
@@ -279,13 +391,21 @@ void LineDiffer::Run() {
       MarkAll(box);
       continue;
     }
+    if (OutOfBudget()) {
+      shortest_ = false;
+      MarkAll(box);
+      continue;
+    }
     Snake s;
     const int size = (box.a_hi - box.a_lo) + (box.b_hi - box.b_lo);
+    const bool found = FindMiddleSnake(box, &s);
+    if (OutOfBudget()) shortest_ = false;
     // Both halves must be strictly smaller, or the loop would not end. The
     // search guarantees it; falling back to "replace everything" keeps the
     // output a correct (if not shortest) diff should that ever be violated.
-    if (!FindMiddleSnake(box, &s) || s.x0 + s.y0 >= size ||
+    if (!found || s.x0 + s.y0 >= size ||
         (box.a_hi - box.a_lo - s.x1) + (box.b_hi - box.b_lo - s.y1) >= size) {
+      shortest_ = false;
       MarkAll(box);
       continue;
     }
@@ -334,33 +454,43 @@ void AppendLine(char prefix, absl::string_view line, std::string* out) {
 std::vector<TreeChange> DiffTrees(const Tree& a, const Tree& b) {
   std::vector<TreeChange> changes;
   DiffMemReserves(a, b, &changes);
-  DiffNodes(a.root, b.root, "/", &changes);
+  NodeDiffer(&changes).Run(a.root, b.root);
   return changes;
 }
 
 std::string FormatTreeChanges(const std::vector<TreeChange>& changes) {
   if (changes.empty()) return "no differences\n";
   std::string out;
+  // Names come from the blobs unchecked: escaped, one change stays one line.
+  auto where = [&out](const TreeChange& c) {
+    AppendEscaped(c.path, &out);
+    out.push_back(':');
+    AppendEscaped(c.property, &out);
+  };
   for (const TreeChange& c : changes) {
     switch (c.kind) {
       case TreeChange::Kind::kNodeAdded:
-        absl::StrAppend(&out, "+ node ", c.path, "\n");
-        break;
       case TreeChange::Kind::kNodeRemoved:
-        absl::StrAppend(&out, "- node ", c.path, "\n");
+        out.append(c.kind == TreeChange::Kind::kNodeAdded ? "+ node "
+                                                          : "- node ");
+        AppendEscaped(c.path, &out);
+        out.push_back('\n');
         break;
       case TreeChange::Kind::kPropertyAdded:
-        absl::StrAppend(&out, "+ ", c.path, ":", c.property,
-                        c.after.empty() ? "" : " = ", c.after, "\n");
+        out.append("+ ");
+        where(c);
+        absl::StrAppend(&out, c.after.empty() ? "" : " = ", c.after, "\n");
         break;
       case TreeChange::Kind::kPropertyRemoved:
-        absl::StrAppend(&out, "- ", c.path, ":", c.property,
-                        c.before.empty() ? "" : " = ", c.before, "\n");
+        out.append("- ");
+        where(c);
+        absl::StrAppend(&out, c.before.empty() ? "" : " = ", c.before, "\n");
         break;
       case TreeChange::Kind::kPropertyChanged:
-        absl::StrAppend(&out, "~ ", c.path, ":", c.property, " ",
-                        ShownValue(c.before), " -> ", ShownValue(c.after),
-                        "\n");
+        out.append("~ ");
+        where(c);
+        absl::StrAppend(&out, " ", ShownValue(c.before), " -> ",
+                        ShownValue(c.after), "\n");
         break;
       case TreeChange::Kind::kMemReserveAdded:
         absl::StrAppend(&out, "+ /memreserve/ ", c.after, "\n");
@@ -375,7 +505,10 @@ std::string FormatTreeChanges(const std::vector<TreeChange>& changes) {
 
 std::string UnifiedDiff(absl::string_view a, absl::string_view b,
                         absl::string_view a_name, absl::string_view b_name,
-                        int context) {
+                        int context, UnifiedDiffStats* stats) {
+  UnifiedDiffStats local_stats;
+  UnifiedDiffStats& st = stats != nullptr ? *stats : local_stats;
+  st = UnifiedDiffStats{};
   if (a == b) return "";
   if (context < 0) context = 0;
   const std::vector<absl::string_view> a_lines = SplitLines(a);
@@ -396,8 +529,13 @@ std::string UnifiedDiff(absl::string_view a, absl::string_view b,
   const std::vector<int> a_ids = intern(a_lines);
   const std::vector<int> b_ids = intern(b_lines);
 
-  LineDiffer differ(a_ids, b_ids);
+  st.budget = kUnifiedDiffBaseBudget +
+              kUnifiedDiffBudgetPerLine *
+                  static_cast<int64_t>(a_ids.size() + b_ids.size());
+  LineDiffer differ(a_ids, b_ids, st.budget);
   differ.Run();
+  st.steps = differ.steps();
+  st.shortest = differ.shortest();
   const std::vector<bool>& deleted = differ.deleted();
   const std::vector<bool>& inserted = differ.inserted();
 

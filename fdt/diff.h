@@ -18,6 +18,7 @@
 #ifndef FDT_DIFF_H_
 #define FDT_DIFF_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,10 @@ namespace fdt_handoff {
 //
 //   kind      what changed.
 //   path      the node's absolute path ("/" for the root, "/soc/usb@5310000"),
-//             or "/memreserve/" for memory reservations.
+//             or "/memreserve/" for memory reservations. A path longer than
+//             1024 bytes (a tree nested far deeper than Linux reads) is
+//             shortened to its first and last components around "/...", so
+//             that the changes of such a tree stay linear in its size.
 //   property  the property name for the kProperty* kinds, else "".
 //   before    FormatValue() of the old value for kPropertyRemoved and
 //             kPropertyChanged ("" for an empty property, as FormatValue()
@@ -67,6 +71,8 @@ struct TreeChange {
 // compared by raw bytes, so a change that FormatValue() cannot show (there is
 // none today) would still be reported.
 //
+// The walk uses no recursion: trees of any depth compare.
+//
 // Memory reservations are compared as a multiset of (address, size) pairs:
 // reordering the reservation block is not a change.
 //
@@ -91,7 +97,9 @@ std::vector<TreeChange> DiffTrees(const Tree& a, const Tree& b);
 //   + /memreserve/ 0x30000000 0x100000
 //   - /memreserve/ 0x0 0x1000
 //
-// Returns "no differences\n" for an empty list.
+// Paths and property names go through AppendEscaped() (fdt/dts_text.h): a
+// control byte in a name cannot break a line. Returns "no differences\n" for
+// an empty list.
 std::string FormatTreeChanges(const std::vector<TreeChange>& changes);
 
 // UnifiedDiff()
@@ -115,10 +123,32 @@ std::string FormatTreeChanges(const std::vector<TreeChange>& changes);
 //
 // The edit script is a shortest one (Myers' O(ND) algorithm in linear space),
 // so it matches GNU diff whenever the shortest script is unique; where
-// several are equally short the choice may differ from GNU's.
+// several are equally short the choice may differ from GNU's. The search is
+// bounded: it may spend kUnifiedDiffBaseBudget + kUnifiedDiffBudgetPerLine
+// steps per line of both texts. Two large texts with many differences
+// (two wide, unrelated trees) exhaust it; the rest of the texts is then
+// matched only at the ends of each unresolved stretch, which stays correct
+// (the hunks still turn `a` into `b`) but may be longer than needed, and the
+// work stays linear in the size of the texts.
+//
+// `stats` (optional) receives the work done.
+inline constexpr int64_t kUnifiedDiffBaseBudget = int64_t{1} << 22;
+inline constexpr int64_t kUnifiedDiffBudgetPerLine = 64;
+
+struct UnifiedDiffStats {
+  // Steps of the search: diagonals visited, lines compared along diagonals,
+  // and table entries cleared. At most `budget` + 3 * (lines of a + lines
+  // of b) + 2 (the last table and the last diagonal run may overshoot).
+  int64_t steps = 0;
+  int64_t budget = 0;
+  // False when the budget cut the search short (the script may not be a
+  // shortest one).
+  bool shortest = true;
+};
+
 std::string UnifiedDiff(absl::string_view a, absl::string_view b,
                         absl::string_view a_name, absl::string_view b_name,
-                        int context = 3);
+                        int context = 3, UnifiedDiffStats* stats = nullptr);
 
 }  // namespace fdt_handoff
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -208,6 +209,68 @@ TEST(DiffTrees, SortedByPathComponentsThenProperty) {
             "+ node /soc-x\n");
 }
 
+TEST(DiffTrees, DeepTreesCompareWithBoundedPaths) {
+  constexpr int kDeep = 50000;
+  absl::StatusOr<Fdt> a = DeepFdt(kDeep, "a", {{"leaf", Str("old")}});
+  absl::StatusOr<Fdt> b = DeepFdt(kDeep, "a", {{"leaf", Str("new")}});
+  absl::StatusOr<Fdt> shorter = DeepFdt(kDeep - 1);
+  ASSERT_TRUE(a.ok() && b.ok() && shorter.ok());
+  absl::StatusOr<Tree> ta = ParseTree(*a);
+  absl::StatusOr<Tree> tb = ParseTree(*b);
+  absl::StatusOr<Tree> ts = ParseTree(*shorter);
+  ASSERT_TRUE(ta.ok() && tb.ok() && ts.ok());
+
+  const std::vector<TreeChange> changed = DiffTrees(*ta, *tb);
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed[0].kind, TreeChange::Kind::kPropertyChanged);
+  EXPECT_EQ(changed[0].property, "leaf");
+  // 100,000 characters in full; shortened around "/..." with whole
+  // components on both sides.
+  const std::string& path = changed[0].path;
+  EXPECT_LE(path.size(), 1024u + 8u);
+  EXPECT_TRUE(absl::StartsWith(path, "/a/a/a/")) << path.substr(0, 20);
+  EXPECT_TRUE(absl::EndsWith(path, "/a/a/a")) << path;
+  EXPECT_NE(path.find("/a/.../a/"), std::string::npos);
+  EXPECT_EQ(FormatTreeChanges(changed),
+            absl::StrCat("~ ", path, ":leaf \"old\" -> \"new\"\n"));
+
+  const std::vector<TreeChange> removed = DiffTrees(*ta, *ts);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].kind, TreeChange::Kind::kNodeRemoved);
+  EXPECT_TRUE(absl::EndsWith(removed[0].path, "/a/a"));
+  EXPECT_LE(removed[0].path.size(), 1024u + 8u);
+}
+
+TEST(DiffTrees, ShortPathsAreNotShortened) {
+  // A 1,000-byte path (250 levels of "abc") is kept whole.
+  TestNode root{"", {}, {}};
+  TestNode* at = &root;
+  std::string path;
+  for (int i = 0; i < 250; ++i) {
+    at->children.push_back(TestNode{"abc", {}, {}});
+    at = &at->children.back();
+    path += "/abc";
+  }
+  TestNode after = root;
+  at->props.push_back({"p", {}});
+  const std::vector<TreeChange> changes = Diff(root, after);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].path, path);
+}
+
+TEST(FormatTreeChanges, ControlBytesInNamesAreEscaped) {
+  const std::vector<TreeChange> changes = {
+      {TreeChange::Kind::kNodeAdded, "/bad\nnode", "", "", ""},
+      {TreeChange::Kind::kPropertyChanged, "/x\x1b", "p\rq", "<0x1>",
+       "<0x2>"},
+      {TreeChange::Kind::kPropertyRemoved, "/", "\\", "", ""},
+  };
+  EXPECT_EQ(FormatTreeChanges(changes),
+            "+ node /bad\\x0anode\n"
+            "~ /x\\x1b:p\\x0dq <0x1> -> <0x2>\n"
+            "- /:\\\\\n");
+}
+
 // ---------------------------------------------------------------------------
 // UnifiedDiff(). Expected outputs were produced by GNU diffutils 3.8 with
 // `diff -u --label a --label b` (or -U<n>).
@@ -373,6 +436,96 @@ TEST(UnifiedDiff, RandomTextsGiveValidShortestDiffs) {
                                << " b=" << absl::StrJoin(b, "") << "\n"
                                << diff;
   }
+}
+
+// Applies a unified diff to `a`: every hunk's ' ' and '-' lines must match
+// `a` where the header says; returns the patched text (or a message).
+std::string Patch(absl::string_view a, absl::string_view diff) {
+  std::vector<std::string> in;
+  for (absl::string_view l : absl::StrSplit(a, '\n')) in.emplace_back(l);
+  if (!in.empty() && in.back().empty()) in.pop_back();
+  std::vector<std::string> lines;
+  for (absl::string_view l : absl::StrSplit(diff, '\n')) lines.emplace_back(l);
+  std::vector<std::string> out;
+  size_t next = 0;  // Next line of `in` to copy.
+  for (size_t i = 2; i < lines.size() && !lines[i].empty(); ++i) {
+    if (absl::StartsWith(lines[i], "@@ -")) {
+      int start = 0;
+      if (!absl::SimpleAtoi(lines[i].substr(4, lines[i].find_first_of(", ", 4) - 4),
+                            &start)) {
+        return "bad hunk header " + lines[i];
+      }
+      // "l,0" names the line before an empty range.
+      const bool empty = absl::StrContains(
+          lines[i].substr(0, lines[i].find(" +")), ",0");
+      const size_t first = static_cast<size_t>(empty ? start : start - 1);
+      if (first < next) return "hunks overlap at " + lines[i];
+      while (next < first) out.push_back(in[next++]);
+      continue;
+    }
+    const std::string body = lines[i].substr(1);
+    if (lines[i][0] == '+') {
+      out.push_back(body);
+      continue;
+    }
+    if (next >= in.size() || in[next] != body) {
+      return absl::StrCat("line ", next + 1, " does not match: ", lines[i]);
+    }
+    if (lines[i][0] == ' ') out.push_back(body);
+    ++next;
+  }
+  while (next < in.size()) out.push_back(in[next++]);
+  return absl::StrCat(absl::StrJoin(out, "\n"), "\n");
+}
+
+// The canonical dump of a wide tree: `count` nodes under /soc, unit
+// addresses from `first` in steps of `step`, and a status that alternates
+// with `phase`. Two such texts share most short lines ("};", statuses) but
+// little structure: the shape that made the unbounded search quadratic.
+std::string WideDts(int count, int first, int step, int phase) {
+  std::string text = "/dts-v1/;\n\n/ {\n\tsoc {\n";
+  for (int i = 0; i < count; ++i) {
+    const int unit = first + i * step;
+    absl::StrAppend(&text, "\n\t\tdev@", absl::Hex(unit), " {\n",
+                    "\t\t\treg = <0x", absl::Hex(unit), " 0x100>;\n",
+                    "\t\t\tstatus = \"", (i + phase) % 3 ? "okay" : "disabled",
+                    "\";\n\t\t};\n");
+  }
+  return text + "\t};\n};\n";
+}
+
+TEST(UnifiedDiff, WorkOnWideTreesIsBoundedAndTheDiffStaysCorrect) {
+  // About 100,000 lines a side, as in two 1 MB DTBs.
+  const std::string a = WideDts(20000, 0x1000, 0x100, 0);
+  const std::string b = WideDts(20000, 0x1080, 0x180, 1);
+  const int64_t lines = std::count(a.begin(), a.end(), '\n') +
+                        std::count(b.begin(), b.end(), '\n');
+  UnifiedDiffStats stats;
+  const std::string diff = UnifiedDiff(a, b, "a", "b", 3, &stats);
+  EXPECT_EQ(stats.budget,
+            kUnifiedDiffBaseBudget + kUnifiedDiffBudgetPerLine * lines);
+  EXPECT_LE(stats.steps, stats.budget + 3 * lines + 2);
+  // The unbounded search needs far more than the budget here.
+  EXPECT_FALSE(stats.shortest);
+  EXPECT_EQ(Patch(a, diff), b);
+  // Bounded output, too: at most every line of both texts once, plus hunk
+  // headers.
+  EXPECT_LE(static_cast<int64_t>(std::count(diff.begin(), diff.end(), '\n')),
+            2 * lines);
+}
+
+TEST(UnifiedDiff, SmallEditsInLargeTextsStayShortestAndCheap) {
+  std::string a, b;
+  for (int i = 0; i < 50000; ++i) {
+    absl::StrAppend(&a, "line ", i, "\n");
+    absl::StrAppend(&b, i % 1000 == 500 ? "edited " : "line ", i, "\n");
+  }
+  UnifiedDiffStats stats;
+  const std::string diff = UnifiedDiff(a, b, "a", "b", 3, &stats);
+  EXPECT_TRUE(stats.shortest);
+  EXPECT_LT(stats.steps, stats.budget / 4);
+  EXPECT_EQ(std::count(diff.begin(), diff.end(), '@'), 50 * 4);
+  EXPECT_EQ(Patch(a, diff), b);
 }
 
 TEST(UnifiedDiff, LargeTextsAreFast) {

@@ -29,13 +29,32 @@
 #ifndef FDT_DTS_TEXT_H_
 #define FDT_DTS_TEXT_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "fdt/blob.h"
 #include "fdt/tree.h"
 
 namespace fdt_handoff {
+
+// AppendEscaped() / Escaped()
+//
+// `text` with every byte outside printable ASCII (0x20..0x7e) written as
+// `\xNN` and a backslash as `\\`, so a node or property name (which
+// fdt_check_full() does not restrict) or a string from a live FDT cannot put
+// a newline, a terminal escape or invalid UTF-8 into a dump or a report. The
+// text of a name in the charset the devicetree specification allows is left
+// as it is.
+void AppendEscaped(absl::string_view text, std::string* out);
+std::string Escaped(absl::string_view text);
+
+// The deepest indentation DumpDts() writes, in tabs. Linux unflattens at most
+// 64 levels (drivers/of/fdt.c, FDT_MAX_DEPTH), so no tree a kernel uses comes
+// near it; it keeps the dump of a tree nested tens of thousands deep linear
+// in the size of the blob instead of quadratic.
+inline constexpr uint32_t kMaxDumpIndent = 32;
 
 // FormatValue()
 //
@@ -66,18 +85,23 @@ std::string FormatValue(const Property& property);
 // `/memreserve/ 0x<address> 0x<size>;` line per reservation in blob order
 // (followed by a blank line when there are any), then the node tree starting
 // at `/ {` and ending with `};` and a newline. Each level is indented by one
-// tab. Inside a node, properties come first, sorted by name; then each child
-// node, sorted by name, preceded by a blank line. Addresses and sizes are
-// lowercase hex without leading zeros.
+// tab, up to kMaxDumpIndent tabs; deeper levels stay at that indentation
+// (the braces still carry the nesting). Inside a node, properties come
+// first, sorted by name; then each child node, sorted by name, preceded by a
+// blank line. Addresses and sizes are lowercase hex without leading zeros.
 //
-// Names are emitted as they are in the blob. Sorting is stable, so a blob
-// with duplicate names (which fdt_check_full() does not always reject) still
-// dumps deterministically, in blob order among the duplicates.
+// Names are emitted through AppendEscaped(), so the dump is printable ASCII
+// and each name stays on its line. Sorting is stable and byte-wise on the
+// raw names, so a blob with duplicate names (which fdt_check_full() does not
+// always reject) still dumps deterministically, in blob order among the
+// duplicates. The walk uses no recursion: any tree that fits in memory
+// dumps, however deep.
 std::string DumpDts(const Tree& tree);
 
 // DumpDts()
 //
-// ParseTree() followed by DumpDts(const Tree&).
+// The same text as DumpDts(ParseTree(fdt)), read straight from the blob
+// without copying the tree (the faster path for a whole file).
 //
 // Returns:
 //   kDataLoss  libfdt could not walk the blob (see ParseTree()).

@@ -1,11 +1,14 @@
 #include "fdt/dts_text.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "fdt/blob.h"
 #include "fdt/test_trees.h"
@@ -196,6 +199,66 @@ TEST(DumpDts, FdtOverloadMatchesTreeOverload) {
   EXPECT_EQ(*dumped,
             "/dts-v1/;\n\n/memreserve/ 0x1 0x2;\n\n/ {\n"
             "\tmodel = \"m\";\n\n\tchosen {\n\t};\n};\n");
+}
+
+TEST(DumpDts, DeepTreeDumpsWithBoundedIndentation) {
+  constexpr int kDeep = 50000;
+  absl::StatusOr<Fdt> fdt = DeepFdt(kDeep, "a", {{"leaf", Str("bottom")}});
+  ASSERT_TRUE(fdt.ok()) << fdt.status();
+  absl::StatusOr<std::string> dumped = DumpDts(*fdt);
+  ASSERT_TRUE(dumped.ok()) << dumped.status();
+  absl::StatusOr<Tree> tree = ParseTree(*fdt);
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  EXPECT_EQ(*dumped, DumpDts(*tree));
+
+  // Every level is there: one "a {" and one "};" each (plus the root's).
+  const std::vector<absl::string_view> lines = absl::StrSplit(*dumped, '\n');
+  int opened = 0, closed = 0;
+  size_t widest_indent = 0;
+  for (absl::string_view line : lines) {
+    const size_t indent = line.find_first_not_of('\t');
+    if (indent == absl::string_view::npos) continue;
+    widest_indent = std::max(widest_indent, indent);
+    if (line.substr(indent) == "a {") ++opened;
+    if (line.substr(indent) == "};") ++closed;
+  }
+  EXPECT_EQ(opened, kDeep);
+  EXPECT_EQ(closed, kDeep + 1);
+  EXPECT_EQ(widest_indent, kMaxDumpIndent);
+  EXPECT_NE(dumped->find(absl::StrCat(std::string(kMaxDumpIndent, '\t'),
+                                      "leaf = \"bottom\";\n")),
+            std::string::npos);
+  // Linear in the blob: without the cap this text is about 2.5 GB.
+  EXPECT_LT(dumped->size(), 8 * fdt->size());
+}
+
+TEST(DumpDts, ControlBytesInNamesAreEscaped) {
+  absl::StatusOr<Fdt> fdt = BuildFdt(TestNode{
+      "",
+      {{"evil\nname", Str("x")}, {"back\\slash", {}}},
+      {{"node\x1b[2J\r", {{"p\xff", Cells({1})}}, {}}}});
+  ASSERT_TRUE(fdt.ok()) << fdt.status();
+  absl::StatusOr<std::string> dumped = DumpDts(*fdt);
+  ASSERT_TRUE(dumped.ok()) << dumped.status();
+  EXPECT_EQ(*dumped,
+            "/dts-v1/;\n\n/ {\n"
+            "\tback\\\\slash;\n"
+            "\tevil\\x0aname = \"x\";\n"
+            "\n\tnode\\x1b[2J\\x0d {\n"
+            "\t\tp\\xff = <0x1>;\n"
+            "\t};\n"
+            "};\n");
+  for (char c : *dumped) {
+    EXPECT_TRUE(c == '\n' || c == '\t' || (c >= 0x20 && c <= 0x7e))
+        << static_cast<int>(c);
+  }
+}
+
+TEST(Escaped, LeavesPrintableTextAndEscapesTheRest) {
+  EXPECT_EQ(Escaped("usb@5310000,ok-_+.#"), "usb@5310000,ok-_+.#");
+  EXPECT_EQ(Escaped(absl::string_view("a\0b\n\t\x7f\x80\\", 8)),
+            "a\\x00b\\x0a\\x09\\x7f\\x80\\\\");
+  EXPECT_EQ(Escaped(""), "");
 }
 
 }  // namespace

@@ -72,6 +72,30 @@ absl::StatusOr<Fdt> BuildFdt(const TestNode& root,
   return Fdt::FromBytes(std::move(buf), "test blob");
 }
 
+absl::StatusOr<Fdt> DeepFdt(int depth, absl::string_view name,
+                            const std::vector<TestProp>& leaf_props) {
+  std::vector<uint8_t> buf(kMaxDtbSize);
+  void* fdt = buf.data();
+  const std::string node(name);
+  int err = fdt_create(fdt, static_cast<int>(buf.size()));
+  if (err == 0) err = fdt_finish_reservemap(fdt);
+  if (err == 0) err = fdt_begin_node(fdt, "");
+  if (err == 0) err = fdt_property_string(fdt, "model", "deep");
+  for (int i = 0; i < depth && err == 0; ++i) err = fdt_begin_node(fdt, node.c_str());
+  for (const TestProp& p : leaf_props) {
+    const void* data = p.value.empty() ? static_cast<const void*>("")
+                                       : p.value.data();
+    if (err == 0) {
+      err = fdt_property(fdt, p.name.c_str(), data,
+                         static_cast<int>(p.value.size()));
+    }
+  }
+  for (int i = 0; i <= depth && err == 0; ++i) err = fdt_end_node(fdt);
+  if (err == 0) err = fdt_finish(fdt);
+  if (err != 0) return absl::InternalError(fdt_strerror(err));
+  return Fdt::FromBytes(std::move(buf), "deep.dtb");
+}
+
 absl::StatusOr<Tree> BuildTree(const TestNode& root,
                                const MemReserves& reserves) {
   absl::StatusOr<Fdt> fdt = BuildFdt(root, reserves);

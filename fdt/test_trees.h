@@ -50,6 +50,19 @@ absl::StatusOr<Fdt> BuildFdt(const TestNode& root,
 absl::StatusOr<Tree> BuildTree(const TestNode& root,
                                const MemReserves& reserves = {});
 
+// DeepFdt()
+//
+// A valid tree (model = "deep") whose root holds a chain of `depth` nested
+// nodes named `name`, the deepest with `leaf_props`: the shape that overflowed
+// the stack of every recursive walker. Built with a loop, so any depth that
+// fits in 2 MiB works (12 bytes a level with a short name).
+//
+// Returns:
+//   kInternal  libfdt refused the tree.
+//   plus the codes of Fdt::FromBytes().
+absl::StatusOr<Fdt> DeepFdt(int depth, absl::string_view name = "a",
+                            const std::vector<TestProp>& leaf_props = {});
+
 }  // namespace fdt_handoff
 
 #endif  // FDT_TEST_TREES_H_

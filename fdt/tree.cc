@@ -101,6 +101,50 @@ absl::Status ParseStructure(const void* fdt, const std::string& origin,
 
 }  // namespace
 
+Node::Node(const Node& other)
+    : name(other.name), properties(other.properties) {
+  // Each step copies one node's children without their own children, then
+  // queues the pairs; reserve() keeps the queued pointers valid.
+  std::vector<std::pair<const Node*, Node*>> work = {{&other, this}};
+  while (!work.empty()) {
+    const auto [from, to] = work.back();
+    work.pop_back();
+    to->children.reserve(from->children.size());
+    for (const Node& child : from->children) {
+      to->children.emplace_back();
+      to->children.back().name = child.name;
+      to->children.back().properties = child.properties;
+      if (!child.children.empty()) {
+        work.emplace_back(&child, &to->children.back());
+      }
+    }
+  }
+}
+
+Node& Node::operator=(const Node& other) {
+  if (this != &other) *this = Node(other);
+  return *this;
+}
+
+Node::~Node() {
+  // Children with children of their own are moved into a worklist and taken
+  // apart there, so every node is destroyed when it no longer has
+  // grandchildren: the implicit destruction below never goes more than two
+  // levels deep.
+  std::vector<Node> pending;
+  auto detach = [&pending](std::vector<Node>& nodes) {
+    for (Node& n : nodes) {
+      if (!n.children.empty()) pending.push_back(std::move(n));
+    }
+  };
+  detach(children);
+  while (!pending.empty()) {
+    Node n = std::move(pending.back());
+    pending.pop_back();
+    detach(n.children);
+  }
+}
+
 const Property* Node::FindProperty(absl::string_view wanted) const {
   for (const Property& p : properties) {
     if (p.name == wanted) return &p;

@@ -23,10 +23,21 @@ struct Property {
   std::vector<uint8_t> value;
 };
 
+// A node owns its subtree. Copying and destroying walk the subtree with a
+// worklist rather than recursion: a valid DTB under 2 MiB can nest nodes
+// tens of thousands deep, and one stack frame per level would overflow the
+// stack.
 struct Node {
   std::string name;  // "" for the root, else "name@unit".
   std::vector<Property> properties;  // In blob order.
   std::vector<Node> children;        // In blob order.
+
+  Node() = default;
+  Node(const Node& other);
+  Node(Node&& other) noexcept = default;
+  Node& operator=(const Node& other);
+  Node& operator=(Node&& other) noexcept = default;
+  ~Node();
 
   // FindProperty() / FindChild(): nullptr when absent.
   const Property* FindProperty(absl::string_view name) const;
