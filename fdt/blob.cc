@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "fdt/escape.h"
 #include "fdt/fdt_error.h"
 #include "fdt/file_io.h"
 #include "fdt/path.h"
@@ -35,6 +36,103 @@ void StoreBe32(uint32_t v, uint8_t* p) {
   p[3] = static_cast<uint8_t>(v);
 }
 
+// The header fields, by byte offset (devicetree specification 5.2).
+constexpr size_t kTotalSize = 4, kOffDtStruct = 8, kOffDtStrings = 12,
+                 kOffMemRsvmap = 16, kVersion = 20, kLastCompVersion = 24,
+                 kSizeDtStrings = 32, kSizeDtStruct = 36;
+// FDT_LAST_SUPPORTED_VERSION of libfdt 1.6.1.
+constexpr uint32_t kLastSupportedVersion = 17;
+
+uint32_t Field(absl::Span<const uint8_t> b, size_t at) {
+  return LoadBe32(b.data() + at);
+}
+
+// fdt_header_size() for the versions we accept: size_dt_struct came in 17.
+uint64_t HeaderSize(absl::Span<const uint8_t> b) {
+  return Field(b, kVersion) >= 17 ? 40 : 36;
+}
+
+// "off_dt_struct 0x38 + size_dt_struct 4096 ends at 4152, past totalsize
+// 4000": why a block fails fdt_check_header()'s bounds (check_block_() in
+// libfdt's fdt.c), or "" when it does not.
+std::string BlockProblem(absl::Span<const uint8_t> b, const char* off_name,
+                         size_t off_at, const char* size_name, size_t size_at) {
+  const uint64_t total = Field(b, kTotalSize);
+  const uint64_t off = Field(b, off_at);
+  if (off < HeaderSize(b) || off > total) {
+    return absl::StrFormat("%s 0x%x is outside the blob: not between the "
+                           "%u-byte header and totalsize %u",
+                           off_name, off, HeaderSize(b), total);
+  }
+  if (size_name == nullptr) return "";
+  const uint64_t size = Field(b, size_at);
+  if (off + size > total) {
+    return absl::StrFormat("%s 0x%x + %s %u ends at %u, past totalsize %u",
+                           off_name, off, size_name, size, off + size, total);
+  }
+  return "";
+}
+
+// Why libfdt says FDT_ERR_TRUNCATED, naming the header field, in the order
+// fdt_check_header() and fdt_check_full() test them. `b` holds at least a
+// header.
+std::string TruncatedCause(absl::Span<const uint8_t> b) {
+  const uint32_t total = Field(b, kTotalSize);
+  if (total < HeaderSize(b)) {
+    return absl::StrFormat("totalsize %u is smaller than the %u-byte header",
+                           total, HeaderSize(b));
+  }
+  std::string problem =
+      BlockProblem(b, "off_mem_rsvmap", kOffMemRsvmap, nullptr, 0);
+  if (problem.empty()) {
+    problem = Field(b, kVersion) >= 17
+                  ? BlockProblem(b, "off_dt_struct", kOffDtStruct,
+                                 "size_dt_struct", kSizeDtStruct)
+                  : BlockProblem(b, "off_dt_struct", kOffDtStruct, nullptr, 0);
+  }
+  if (problem.empty()) {
+    problem = BlockProblem(b, "off_dt_strings", kOffDtStrings,
+                           "size_dt_strings", kSizeDtStrings);
+  }
+  if (!problem.empty()) return problem;
+  if (total > b.size()) {
+    return absl::StrFormat("header says %u bytes, only %u present", total,
+                           b.size());
+  }
+  // The reservation map ends with an entry of size 0 before totalsize
+  // (fdt_num_mem_rsv()).
+  for (uint64_t at = Field(b, kOffMemRsvmap); at + 16 <= total; at += 16) {
+    if (Field(b, at + 8) == 0 && Field(b, at + 12) == 0) {
+      return "the structure block ends inside a tag";
+    }
+  }
+  return absl::StrFormat(
+      "the memory reservation map at off_mem_rsvmap 0x%x has no terminating "
+      "entry before totalsize %u",
+      Field(b, kOffMemRsvmap), total);
+}
+
+// Why libfdt says FDT_ERR_BADVERSION (fdt_check_header() and our own
+// PrecheckStructure()).
+std::string BadVersionCause(absl::Span<const uint8_t> b) {
+  const uint32_t version = Field(b, kVersion);
+  const uint32_t last_comp = Field(b, kLastCompVersion);
+  if (last_comp > kLastSupportedVersion) {
+    return absl::StrFormat(
+        "last_comp_version %u is newer than libfdt supports (%u)", last_comp,
+        kLastSupportedVersion);
+  }
+  if (version < 16) {
+    return absl::StrFormat("version %u; 16 or newer is needed", version);
+  }
+  if (version < last_comp) {
+    return absl::StrFormat("version %u is older than last_comp_version %u",
+                           version, last_comp);
+  }
+  return absl::StrFormat("version %u, last_comp_version %u", version,
+                         last_comp);
+}
+
 // Adds the facts a user needs next to the bare libfdt error name.
 std::string Explain(int err, absl::Span<const uint8_t> bytes) {
   switch (-err) {
@@ -42,11 +140,11 @@ std::string Explain(int err, absl::Span<const uint8_t> bytes) {
       return absl::StrFormat(" (magic 0x%08x, expected 0xd00dfeed)",
                              LoadBe32(bytes.data()));
     case FDT_ERR_TRUNCATED:
-      if (bytes.size() >= 8) {
-        return absl::StrFormat(" (header says %u bytes, only %u present)",
-                               LoadBe32(bytes.data() + 4), bytes.size());
+      if (bytes.size() < kHeaderSize) {
+        return absl::StrFormat(" (only %u bytes, less than the %u-byte header)",
+                               bytes.size(), kHeaderSize);
       }
-      return absl::StrFormat(" (only %u bytes)", bytes.size());
+      return absl::StrCat(" (", TruncatedCause(bytes), ")");
     case FDT_ERR_BADSTRUCTURE:
       return " (structure block is corrupt)";
     case FDT_ERR_BADOFFSET:
@@ -55,14 +153,19 @@ std::string Explain(int err, absl::Span<const uint8_t> bytes) {
     case FDT_ERR_BADLAYOUT:
       return " (blocks overlap or are out of order)";
     case FDT_ERR_BADVERSION:
-      if (bytes.size() >= 24) {
-        return absl::StrFormat(" (version %u; 16 or newer is needed)",
-                               LoadBe32(bytes.data() + 20));
-      }
-      return "";
+      if (bytes.size() < kHeaderSize) return "";
+      return absl::StrCat(" (", BadVersionCause(bytes), ")");
     default:
       return "";
   }
+}
+
+// "2097152-byte (2 MiB) arm64 limit", or "N-byte limit" for another cap.
+std::string LimitText(size_t max_size) {
+  if (max_size == kMaxDtbSize) {
+    return absl::StrFormat("%u-byte (2 MiB) arm64 limit", max_size);
+  }
+  return absl::StrFormat("%u-byte limit", max_size);
 }
 
 // Checks what libfdt 1.6.1's fdt_check_full() trusts: it dereferences a
@@ -108,6 +211,36 @@ int PrecheckStructure(absl::Span<const uint8_t> b) {
   return -FDT_ERR_BADSTRUCTURE;
 }
 
+// Refuses an overlay nested deeper than kMaxOverlayDepth, naming the
+// deepest depth and the start of the path that gets there.
+absl::Status CheckOverlayDepth(const Fdt& overlay) {
+  constexpr int kShownLevels = 8;
+  std::vector<absl::string_view> names;  // Of the current path, shown part.
+  std::string first_too_deep;
+  int deepest = 0;
+  int depth = 0;
+  for (int off = 0; off >= 0 && depth >= 0;
+       off = fdt_next_node(overlay.data(), off, &depth)) {
+    deepest = std::max(deepest, depth);
+    if (depth > 0 && depth <= kShownLevels) {
+      int len = 0;
+      const char* name = fdt_get_name(overlay.data(), off, &len);
+      names.resize(static_cast<size_t>(depth) - 1);
+      names.emplace_back(name != nullptr ? name : "?",
+                         name != nullptr ? static_cast<size_t>(len) : 1);
+    }
+    if (depth > kMaxOverlayDepth && first_too_deep.empty()) {
+      for (absl::string_view n : names) absl::StrAppend(&first_too_deep, "/", n);
+      first_too_deep += "/...";
+    }
+  }
+  if (deepest <= kMaxOverlayDepth) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "%s: nodes nest %d levels deep (%s), over the limit of %d for an "
+      "overlay: libfdt's overlay code recurses once per level",
+      overlay.origin(), deepest, Escaped(first_too_deep), kMaxOverlayDepth));
+}
+
 }  // namespace
 
 absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
@@ -120,9 +253,9 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
   if (LoadBe32(bytes.data()) == FDT_MAGIC) {
     const uint32_t total = LoadBe32(bytes.data() + 4);
     if (total > max_size) {
-      return absl::ResourceExhaustedError(absl::StrFormat(
-          "%s: DTB is %u bytes, over the %u-byte (2 MiB) arm64 limit", origin,
-          total, max_size));
+      return absl::ResourceExhaustedError(
+          absl::StrFormat("%s: DTB is %u bytes, over the %s", origin, total,
+                          LimitText(max_size)));
     }
   }
   int err = bytes.size() < kHeaderSize ? -FDT_ERR_TRUNCATED
@@ -147,9 +280,17 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
 
 absl::StatusOr<Fdt> Fdt::FromFile(const std::string& path, size_t max_size) {
   // Read a little more than the limit so an oversized file is reported by
-  // FromBytes with its size rather than as a read error.
-  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path, max_size * 4));
-  return FromBytes(std::move(bytes), path, max_size);
+  // FromBytes with its header's size rather than as a read error; a file
+  // over even that is refused against the real limit, not the read cap.
+  const uint64_t read_cap = uint64_t{4} * max_size;
+  absl::StatusOr<std::vector<uint8_t>> bytes = ReadFile(path, read_cap);
+  if (bytes.status().code() == absl::StatusCode::kResourceExhausted) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "%s: the file is over %u bytes, far over the %s for a DTB", path,
+        read_cap, LimitText(max_size)));
+  }
+  if (!bytes.ok()) return bytes.status();
+  return FromBytes(*std::move(bytes), path, max_size);
 }
 
 std::string Fdt::Model() const {
@@ -485,6 +626,7 @@ absl::Status FdtEditor::SetProperties(
 }
 
 absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {
+  RETURN_IF_ERROR(CheckOverlayDepth(overlay));
   size_t room = buf_.size() + overlay.size();
   for (;;) {
     std::vector<uint8_t> scratch(room);
@@ -539,9 +681,9 @@ absl::StatusOr<Fdt> FdtEditor::Finish(std::string origin) && {
   if (err != 0) return FdtError(err, absl::StrCat(origin_, ": packing"));
   buf_.resize(fdt_totalsize(buf_.data()));
   if (buf_.size() > kMaxDtbSize) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "%s: DTB is %u bytes, over the %u-byte (2 MiB) arm64 limit", origin,
-        buf_.size(), kMaxDtbSize));
+    return absl::ResourceExhaustedError(
+        absl::StrFormat("%s: DTB is %u bytes, over the %s", origin,
+                        buf_.size(), LimitText(kMaxDtbSize)));
   }
   const int header = fdt_check_header(buf_.data());
   if (header != 0) {

@@ -32,6 +32,13 @@ namespace fdt_handoff {
 // exceed 2 megabytes in size."
 inline constexpr size_t kMaxDtbSize = size_t{2} << 20;
 
+// The deepest nesting FdtEditor::ApplyOverlay() accepts in an overlay.
+// libfdt's overlay code (overlay_apply_node(), overlay_adjust_node_phandles(),
+// ...) recurses once per level and slows down with depth (a 170,000-level
+// overlay ran for minutes); Linux reads at most 64 levels of any tree
+// (drivers/of/fdt.c, FDT_MAX_DEPTH), so no real overlay comes near this.
+inline constexpr int kMaxOverlayDepth = 1024;
+
 // Fdt
 //
 // Immutable after construction; copyable (it is a few tens of KiB).
@@ -46,9 +53,15 @@ class Fdt {
   // Returns:
   //   kDataLoss          not a valid DTB: the message names the libfdt error
   //                      (FDT_ERR_TRUNCATED, FDT_ERR_BADMAGIC,
-  //                      FDT_ERR_BADSTRUCTURE, ...) and, for the common
-  //                      cases, what was expected.
+  //                      FDT_ERR_BADVERSION, FDT_ERR_BADSTRUCTURE, ...) and,
+  //                      for the header errors, the field and its value
+  //                      ("off_dt_struct 0x38 + size_dt_struct 4096 ends at
+  //                      4152, past totalsize 4000", "last_comp_version 18
+  //                      is newer than libfdt supports (17)").
   //   kResourceExhausted totalsize exceeds `max_size` (arm64's 2 MiB).
+  //
+  // The checks walk the structure block in loops: a tree nested tens of
+  // thousands of levels deep loads like any other.
   static absl::StatusOr<Fdt> FromBytes(std::vector<uint8_t> bytes,
                                        std::string origin,
                                        size_t max_size = kMaxDtbSize);
@@ -56,7 +69,9 @@ class Fdt {
   // Fdt::FromFile()
   //
   // ReadFile() + FromBytes(), with `path` as the origin. Codes are those of
-  // both (kNotFound for a missing file, kPermissionDenied, kDataLoss, ...).
+  // both (kNotFound for a missing file, kPermissionDenied, kDataLoss, ...);
+  // a file over 4 * `max_size` bytes is kResourceExhausted, named against
+  // `max_size`.
   static absl::StatusOr<Fdt> FromFile(const std::string& path,
                                       size_t max_size = kMaxDtbSize);
 
@@ -194,6 +209,8 @@ class FdtEditor {
   // Returns:
   //   the libfdt error through FdtError(): kNotFound (a target or symbol is
   //   missing), kDataLoss (malformed overlay), kResourceExhausted (size).
+  //   kResourceExhausted  the overlay nests deeper than kMaxOverlayDepth (the
+  //                       message names the depth and the path's start).
   absl::Status ApplyOverlay(const Fdt& overlay);
 
   // FindNodes()

@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "fdt/fdt_error.h"
 #include "fdt/file_io.h"
+#include "fdt/test_trees.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -98,7 +102,91 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
   }
   cases.push_back({"tiny", {0xd0, 0x0d}, absl::StatusCode::kDataLoss,
                    "tiny.dtb: not a valid DTB: FDT_ERR_TRUNCATED (only 2 "
-                   "bytes)"});
+                   "bytes, less than the 40-byte header)"});
+  // Header fields that put a block outside the blob: each message names the
+  // field, its value and the bound it breaks, not the file's length.
+  const uint32_t total = static_cast<uint32_t>(good.size());
+  const uint32_t off_struct = fdt_off_dt_struct(good.data());
+  const uint32_t off_strings = fdt_off_dt_strings(good.data());
+  const uint32_t size_strings = fdt_size_dt_strings(good.data());
+  struct FieldCase {
+    const char* name;
+    size_t offset;
+    uint32_t value;
+    std::string cause;
+  };
+  const std::vector<FieldCase> fields = {
+      {"struct_offset", 8, total + 0x100,
+       absl::StrFormat("off_dt_struct 0x%x is outside the blob: not between "
+                       "the 40-byte header and totalsize %u",
+                       total + 0x100, total)},
+      {"struct_size", 36, total,
+       absl::StrFormat("off_dt_struct 0x%x + size_dt_struct %u ends at %u, "
+                       "past totalsize %u",
+                       off_struct, total, off_struct + total, total)},
+      {"strings_offset", 12, 0x10,
+       absl::StrFormat("off_dt_strings 0x10 is outside the blob: not between "
+                       "the 40-byte header and totalsize %u",
+                       total)},
+      {"strings_size", 32, size_strings + 0x1000,
+       absl::StrFormat("off_dt_strings 0x%x + size_dt_strings %u ends at %u, "
+                       "past totalsize %u",
+                       off_strings, size_strings + 0x1000,
+                       off_strings + size_strings + 0x1000, total)},
+      {"rsvmap_offset", 16, 0xffff0000,
+       absl::StrFormat("off_mem_rsvmap 0xffff0000 is outside the blob: not "
+                       "between the 40-byte header and totalsize %u",
+                       total)},
+      {"totalsize_small", 4, 20,
+       "totalsize 20 is smaller than the 40-byte header"},
+  };
+  for (const FieldCase& f : fields) {
+    std::vector<uint8_t> b = good;
+    StoreBe32(f.value, b.data() + f.offset);
+    cases.push_back({f.name, b, absl::StatusCode::kDataLoss,
+                     absl::StrCat(f.name, ".dtb: not a valid DTB: "
+                                  "FDT_ERR_TRUNCATED (", f.cause, ")")});
+  }
+  {
+    // A reservation map with no size-0 entry before totalsize: move it to
+    // 64 bytes of 0x11 appended to the blob.
+    std::vector<uint8_t> b = good;
+    b.resize(good.size() + 64, 0x11);
+    StoreBe32(total + 64, b.data() + 4);
+    StoreBe32(total, b.data() + 16);
+    const uint32_t off_rsvmap = total;
+    cases.push_back(
+        {"rsvmap", b, absl::StatusCode::kDataLoss,
+         absl::StrFormat("rsvmap.dtb: not a valid DTB: FDT_ERR_TRUNCATED (the "
+                         "memory reservation map at off_mem_rsvmap 0x%x has "
+                         "no terminating entry before totalsize %u)",
+                         off_rsvmap, total + 64)});
+  }
+  {
+    std::vector<uint8_t> b = good;
+    StoreBe32(18, b.data() + 24);  // last_comp_version
+    StoreBe32(18, b.data() + 20);  // version
+    cases.push_back({"too_new", b, absl::StatusCode::kDataLoss,
+                     "too_new.dtb: not a valid DTB: FDT_ERR_BADVERSION "
+                     "(last_comp_version 18 is newer than libfdt supports "
+                     "(17))"});
+  }
+  {
+    std::vector<uint8_t> b = good;
+    StoreBe32(15, b.data() + 20);  // version
+    StoreBe32(2, b.data() + 24);   // last_comp_version
+    cases.push_back({"too_old", b, absl::StatusCode::kDataLoss,
+                     "too_old.dtb: not a valid DTB: FDT_ERR_BADVERSION "
+                     "(version 15; 16 or newer is needed)"});
+  }
+  {
+    std::vector<uint8_t> b = good;
+    StoreBe32(16, b.data() + 20);  // version below last_comp_version 17
+    StoreBe32(17, b.data() + 24);
+    cases.push_back({"inverted", b, absl::StatusCode::kDataLoss,
+                     "inverted.dtb: not a valid DTB: FDT_ERR_BADVERSION "
+                     "(version 16 is older than last_comp_version 17)"});
+  }
   {
     std::vector<uint8_t> b = good;
     StoreBe32(0x12345678, b.data());
@@ -134,7 +222,7 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     auto fdt = Fdt::FromBytes(c.bytes, absl::StrCat(c.name, ".dtb"));
     ASSERT_FALSE(fdt.ok()) << c.name << " loaded";
     EXPECT_EQ(fdt.status().code(), c.code) << c.name;
-    EXPECT_EQ(fdt.status().message(), c.message) << c.name;
+    EXPECT_EQ(std::string(fdt.status().message()), c.message) << c.name;
   }
 }
 
@@ -153,6 +241,78 @@ TEST(Fdt, RefusesTreesOverTwoMebibytes) {
   EXPECT_EQ(fdt.status().message(),
             "huge.dtb: DTB is 2097156 bytes, over the 2097152-byte (2 MiB) "
             "arm64 limit");
+  // Another cap is named as itself, not as arm64's.
+  fdt = Fdt::FromBytes(bytes, "huge.dtb", 4096);
+  ASSERT_FALSE(fdt.ok());
+  EXPECT_EQ(fdt.status().message(),
+            "huge.dtb: DTB is 2097156 bytes, over the 4096-byte limit");
+}
+
+TEST(Fdt, FileFarOverTheLimitNamesTheLimit) {
+  // FromFile reads up to 8 MiB so that the header can tell the size; a file
+  // larger than that is still refused against the 2 MiB limit, not the
+  // 8388608-byte read cap.
+  const std::string path =
+      absl::StrCat(getenv("TEST_TMPDIR"), "/eight-mib-and-more.dtb");
+  std::vector<uint8_t> bytes = SmallDtb();
+  bytes.resize(4 * kMaxDtbSize + 1, 0);
+  ASSERT_TRUE(WriteFileAtomic(path, bytes).ok());
+  auto fdt = Fdt::FromFile(path);
+  ASSERT_FALSE(fdt.ok());
+  EXPECT_EQ(fdt.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(fdt.status().message(),
+            absl::StrCat(path, ": the file is over 8388608 bytes, far over the "
+                         "2097152-byte (2 MiB) arm64 limit for a DTB"));
+}
+
+TEST(Fdt, DeepTreesLoad) {
+  // fdt_check_full() and our own pre-check walk in loops.
+  absl::StatusOr<Fdt> deep = DeepFdt(170000);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  EXPECT_GT(deep->size(), size_t{2000000});
+  EXPECT_EQ(deep->Model(), "deep");
+}
+
+// An overlay whose fragment nests `depth` nodes under __overlay__.
+std::vector<uint8_t> DeepOverlay(int depth) {
+  std::vector<uint8_t> buf(kMaxDtbSize);
+  void* fdt = buf.data();
+  EXPECT_EQ(fdt_create(fdt, static_cast<int>(buf.size())), 0);
+  EXPECT_EQ(fdt_finish_reservemap(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, ""), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "fragment@0"), 0);
+  EXPECT_EQ(fdt_property_string(fdt, "target-path", "/"), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "__overlay__"), 0);
+  for (int i = 0; i < depth; ++i) EXPECT_EQ(fdt_begin_node(fdt, "n"), 0);
+  for (int i = 0; i < depth + 3; ++i) EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_finish(fdt), 0);
+  buf.resize(fdt_totalsize(fdt));
+  return buf;
+}
+
+TEST(FdtEditor, OverlaysNestedDeeperThanTheLimitAreRefused) {
+  const Fdt base = *Fdt::FromBytes(SmallDtb(), "small.dtb");
+  // Depth counts from the overlay's root: fragment@0 is 1, __overlay__ 2.
+  absl::StatusOr<Fdt> at_limit =
+      Fdt::FromBytes(DeepOverlay(kMaxOverlayDepth - 2), "limit.dtbo");
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status();
+  FdtEditor editor(base);
+  EXPECT_TRUE(editor.ApplyOverlay(*at_limit).ok());
+
+  absl::StatusOr<Fdt> deep = Fdt::FromBytes(DeepOverlay(100000), "deep.dtbo");
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  FdtEditor untouched(base);
+  const absl::Status s = untouched.ApplyOverlay(*deep);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.message(),
+            "deep.dtbo: nodes nest 100002 levels deep "
+            "(/fragment@0/__overlay__/n/n/n/n/n/n/...), over the limit of "
+            "1024 for an overlay: libfdt's overlay code recurses once per "
+            "level");
+  auto result = std::move(untouched).Finish("out");
+  auto expected = FdtEditor(base).Finish("out");
+  ASSERT_TRUE(result.ok() && expected.ok());
+  EXPECT_EQ(result->bytes(), expected->bytes());
 }
 
 TEST(Fdt, MissingFileIsNotFoundAndNamesThePath) {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fdt/dts_text.h"
+#include "fdt/escape.h"
 #include "fdt/path.h"
 
 namespace fdt_handoff {

@@ -97,7 +97,7 @@ std::vector<TreeChange> DiffTrees(const Tree& a, const Tree& b);
 //   + /memreserve/ 0x30000000 0x100000
 //   - /memreserve/ 0x0 0x1000
 //
-// Paths and property names go through AppendEscaped() (fdt/dts_text.h): a
+// Paths and property names go through AppendEscaped() (fdt/escape.h): a
 // control byte in a name cannot break a line. Returns "no differences\n" for
 // an empty list.
 std::string FormatTreeChanges(const std::vector<TreeChange>& changes);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "fdt/escape.h"
 #include "fdt/fdt_error.h"
 #include "fdt/status_macros.h"
 
@@ -19,8 +20,6 @@ namespace fdt_handoff {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-bool NeedsEscape(uint8_t c) { return c < 0x20 || c > 0x7e || c == '\\'; }
 
 // The string-list rule of FormatValue(). Stricter than "contains a NUL
 // terminator": a leading NUL or an empty string in the middle would make the
@@ -315,30 +314,6 @@ absl::StatusOr<FlatTree> Flatten(const Fdt& fdt) {
 }
 
 }  // namespace
-
-void AppendEscaped(absl::string_view text, std::string* out) {
-  size_t clean = 0;
-  while (clean < text.size() && !NeedsEscape(text[clean])) ++clean;
-  out->append(text.data(), clean);
-  for (size_t i = clean; i < text.size(); ++i) {
-    const uint8_t c = static_cast<uint8_t>(text[i]);
-    if (c == '\\') {
-      out->append("\\\\");
-    } else if (NeedsEscape(c)) {
-      out->append("\\x");
-      out->push_back(kHexDigits[c >> 4]);
-      out->push_back(kHexDigits[c & 0xf]);
-    } else {
-      out->push_back(static_cast<char>(c));
-    }
-  }
-}
-
-std::string Escaped(absl::string_view text) {
-  std::string out;
-  AppendEscaped(text, &out);
-  return out;
-}
 
 std::string FormatValue(const Property& property) {
   std::string out;

@@ -35,20 +35,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "fdt/blob.h"
+#include "fdt/escape.h"
 #include "fdt/tree.h"
 
 namespace fdt_handoff {
-
-// AppendEscaped() / Escaped()
-//
-// `text` with every byte outside printable ASCII (0x20..0x7e) written as
-// `\xNN` and a backslash as `\\`, so a node or property name (which
-// fdt_check_full() does not restrict) or a string from a live FDT cannot put
-// a newline, a terminal escape or invalid UTF-8 into a dump or a report. The
-// text of a name in the charset the devicetree specification allows is left
-// as it is.
-void AppendEscaped(absl::string_view text, std::string* out);
-std::string Escaped(absl::string_view text);
 
 // The deepest indentation DumpDts() writes, in tabs. Linux unflattens at most
 // 64 levels (drivers/of/fdt.c, FDT_MAX_DEPTH), so no tree a kernel uses comes
@@ -90,7 +80,7 @@ std::string FormatValue(const Property& property);
 // first, sorted by name; then each child node, sorted by name, preceded by a
 // blank line. Addresses and sizes are lowercase hex without leading zeros.
 //
-// Names are emitted through AppendEscaped(), so the dump is printable ASCII
+// Names are emitted through AppendEscaped() (fdt/escape.h), so the dump is printable ASCII
 // and each name stays on its line. Sorting is stable and byte-wise on the
 // raw names, so a blob with duplicate names (which fdt_check_full() does not
 // always reject) still dumps deterministically, in blob order among the

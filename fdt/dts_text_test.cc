@@ -254,12 +254,5 @@ TEST(DumpDts, ControlBytesInNamesAreEscaped) {
   }
 }
 
-TEST(Escaped, LeavesPrintableTextAndEscapesTheRest) {
-  EXPECT_EQ(Escaped("usb@5310000,ok-_+.#"), "usb@5310000,ok-_+.#");
-  EXPECT_EQ(Escaped(absl::string_view("a\0b\n\t\x7f\x80\\", 8)),
-            "a\\x00b\\x0a\\x09\\x7f\\x80\\\\");
-  EXPECT_EQ(Escaped(""), "");
-}
-
 }  // namespace
 }  // namespace fdt_handoff
