@@ -75,7 +75,8 @@ constexpr uint64_t kSyntheticImageSize = 33 * kMiB;
 
 // The Zero 2W: 1 GiB at 0x40000000, TF-A's 256 KiB at the bottom reserved
 // (as kexec/plan_test.cc).
-const std::vector<Range> kZeroTwoWUsable = {{0x40040000, 0x80000000}};
+const std::vector<MemoryRange> kZeroTwoWUsable = {
+    RangeFromBounds(0x40040000, 0x80000000)};
 
 // Every allocation of an Image-sized buffer gets fresh pages from mmap, as
 // in a one-shot `fdt-handoff load` process. Left alone, glibc raises its

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "fdt/escape.h"
 #include "fdt/status_macros.h"
 
 namespace fdt_handoff {
@@ -19,6 +20,34 @@ void AppendCells(uint64_t v, int cells, std::vector<uint8_t>* out) {
 }
 
 }  // namespace
+
+absl::StatusOr<MemoryRange> MakeRange(uint64_t base, uint64_t size,
+                                      absl::string_view what) {
+  // base + size must be at most 2^64 - 1: the last byte is below 2^64 and
+  // end() is representable.
+  if (size > ~uint64_t{0} - base) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: base 0x%x + size 0x%x wraps past 2^64", what, base, size));
+  }
+  return MemoryRange{base, size};
+}
+
+absl::StatusOr<MemoryRange> RangeFromFirstLast(uint64_t first, uint64_t last,
+                                               absl::string_view what) {
+  if (last < first) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: end 0x%x is below start 0x%x", what, last, first));
+  }
+  if (last == ~uint64_t{0}) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: [0x%x..0x%x] ends at 2^64", what, first, last));
+  }
+  return MemoryRange{first, last - first + 1};
+}
+
+MemoryRange RangeFromBounds(uint64_t start, uint64_t end) {
+  return MemoryRange{start, end > start ? end - start : 0};
+}
 
 int CellsOf(const Node& node, absl::string_view name, int fallback) {
   const Property* p = node.FindProperty(name);
@@ -46,9 +75,13 @@ absl::StatusOr<std::vector<MemoryRange>> DecodeReg(const Property& reg,
   std::vector<MemoryRange> out;
   for (size_t i = 0; i < reg.value.size(); i += entry) {
     const uint8_t* p = reg.value.data() + i;
-    out.push_back(MemoryRange{
-        ReadCells(p, address_cells),
-        size_cells == 0 ? 0 : ReadCells(p + 4 * address_cells, size_cells)});
+    const uint64_t base = ReadCells(p, address_cells);
+    const uint64_t size =
+        size_cells == 0 ? 0 : ReadCells(p + 4 * address_cells, size_cells);
+    ASSIGN_OR_RETURN(MemoryRange range,
+                     MakeRange(base, size,
+                               absl::StrCat(where, ": reg entry ", i / entry)));
+    out.push_back(range);
   }
   return out;
 }
@@ -107,7 +140,7 @@ absl::StatusOr<std::vector<MemoryRange>> MemoryOf(const Tree& tree,
     const Property* reg = n.FindProperty("reg");
     if (reg == nullptr) continue;
     ASSIGN_OR_RETURN(auto ranges, DecodeReg(*reg, ac, sc,
-                                            absl::StrCat(origin, ": /", n.name)));
+                                            absl::StrCat(origin, ": /", Escaped(n.name))));
     for (const MemoryRange& r : ranges) {
       if (r.size != 0) out.push_back(r);
     }
@@ -132,13 +165,31 @@ absl::StatusOr<std::vector<ReservedRegion>> ReservedRegionsOf(
     ASSIGN_OR_RETURN(
         auto ranges,
         DecodeReg(*reg, ac, sc,
-                  absl::StrCat(origin, ": /reserved-memory/", n.name)));
+                  absl::StrCat(origin, ": /reserved-memory/", Escaped(n.name))));
     for (const MemoryRange& r : ranges) {
       out.push_back(ReservedRegion{n.name, r,
                                    n.FindProperty("no-map") != nullptr, &n});
     }
   }
   return out;
+}
+
+absl::StatusOr<std::vector<MemoryRange>> MemReservesOf(
+    const Tree& tree, absl::string_view origin) {
+  std::vector<MemoryRange> out;
+  for (size_t i = 0; i < tree.memreserves.size(); ++i) {
+    const auto& [address, size] = tree.memreserves[i];
+    ASSIGN_OR_RETURN(
+        MemoryRange range,
+        MakeRange(address, size,
+                  absl::StrCat(origin, ": /memreserve/ entry ", i)));
+    out.push_back(range);
+  }
+  return out;
+}
+
+std::string FormatRange(const MemoryRange& range) {
+  return FormatRange(range.base, range.size);
 }
 
 std::string FormatRange(uint64_t base, uint64_t size) {

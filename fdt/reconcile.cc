@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fdt/escape.h"
 #include "fdt/memory.h"
 #include "fdt/path.h"
 #include "fdt/status_macros.h"
@@ -67,7 +68,11 @@ absl::Status MemoryRule(RuleContext& c) {
   std::vector<MemoryRange> ranges;
   std::string source;
   if (!c.options.memory.empty()) {
-    ranges = c.options.memory;
+    for (const MemoryRange& r : c.options.memory) {
+      ASSIGN_OR_RETURN(MemoryRange checked,
+                       MakeRange(r.base, r.size, "memory: --memory BASE:SIZE"));
+      ranges.push_back(checked);
+    }
     source = "--memory";
   } else if (c.live != nullptr) {
     std::string names;
@@ -117,13 +122,13 @@ absl::Status MemoryRule(RuleContext& c) {
 bool Covered(const MemoryRange& r, const std::vector<ReservedRegion>& regions,
              std::vector<std::string>* by) {
   uint64_t at = r.base;
-  const uint64_t end = r.base + r.size;
+  const uint64_t end = r.end();
   bool progress = true;
   while (at < end && progress) {
     progress = false;
     for (const ReservedRegion& g : regions) {
-      if (g.range.base <= at && at < g.range.base + g.range.size) {
-        at = g.range.base + g.range.size;
+      if (g.range.base <= at && at < g.range.end()) {
+        at = g.range.end();
         by->push_back(g.name);
         progress = true;
       }
@@ -189,13 +194,16 @@ absl::Status ReservedMemoryRule(RuleContext& c) {
 
 absl::Status MemReserveRule(RuleContext& c) {
   if (c.live == nullptr) return absl::OkStatus();
-  for (const auto& [address, size] : c.live->memreserves) {
+  // Checked even when dropped: a wrapped entry means the live FDT is bad.
+  ASSIGN_OR_RETURN(std::vector<MemoryRange> reserves,
+                   MemReservesOf(*c.live, c.live_origin));
+  for (const MemoryRange& r : reserves) {
     if (c.options.keep_memreserve) {
-      RETURN_IF_ERROR(c.editor.AddMemReserve(address, size));
-      c.Note(absl::StrCat("kept live /memreserve/ ", FormatRange(address, size),
+      RETURN_IF_ERROR(c.editor.AddMemReserve(r.base, r.size));
+      c.Note(absl::StrCat("kept live /memreserve/ ", FormatRange(r),
                           " (--keep-memreserve)"));
     } else {
-      c.Note(absl::StrCat("dropped live /memreserve/ ", FormatRange(address, size),
+      c.Note(absl::StrCat("dropped live /memreserve/ ", FormatRange(r),
                           ": it belongs to the old boot"));
     }
   }
@@ -217,21 +225,40 @@ absl::Status SerialNumberRule(RuleContext& c) {
   return absl::OkStatus();
 }
 
-// Depth-first search for a node with the same compatible and reg.
-bool FindByCompatibleAndReg(const Node& node, const std::string& path,
-                            const Property& compatible, const Property& reg,
-                            std::string* found) {
-  const Property* c = node.FindProperty("compatible");
-  const Property* r = node.FindProperty("reg");
-  if (c != nullptr && r != nullptr && c->value == compatible.value &&
-      r->value == reg.value) {
-    *found = path;
-    return true;
-  }
-  for (const Node& child : node.children) {
-    if (FindByCompatibleAndReg(child, JoinNodePath(path, child.name),
-                               compatible, reg, found)) {
+// Depth-first search, in tree order, for a node with the same compatible
+// and reg. A worklist rather than recursion (the target may nest tens of
+// thousands of levels), with parent links so that only the match's path is
+// built.
+bool FindByCompatibleAndReg(const Node& root, const Property& compatible,
+                            const Property& reg, std::string* found) {
+  constexpr size_t kNone = ~size_t{0};
+  std::vector<std::pair<const Node*, size_t>> seen;  // Node, parent's index.
+  std::vector<std::pair<const Node*, size_t>> todo = {{&root, kNone}};
+  while (!todo.empty()) {
+    seen.push_back(todo.back());
+    todo.pop_back();
+    const Node& node = *seen.back().first;
+    const Property* c = node.FindProperty("compatible");
+    const Property* r = node.FindProperty("reg");
+    if (c != nullptr && r != nullptr && c->value == compatible.value &&
+        r->value == reg.value) {
+      std::vector<const Node*> chain;
+      for (size_t i = seen.size() - 1; seen[i].second != kNone;
+           i = seen[i].second) {
+        chain.push_back(seen[i].first);
+      }
+      // Appended in place rather than through JoinNodePath(), which would
+      // copy the growing path once per level.
+      found->clear();
+      for (auto n = chain.rbegin(); n != chain.rend(); ++n) {
+        absl::StrAppend(found, "/", (*n)->name);
+      }
+      if (found->empty()) *found = "/";
       return true;
+    }
+    for (auto child = node.children.rbegin(); child != node.children.rend();
+         ++child) {
+      todo.emplace_back(&*child, seen.size() - 1);
     }
   }
   return false;
@@ -272,7 +299,7 @@ absl::Status MacAddressRule(RuleContext& c) {
       const Property* compatible = live_node->FindProperty("compatible");
       const Property* reg = live_node->FindProperty("reg");
       if (compatible != nullptr && reg != nullptr &&
-          FindByCompatibleAndReg(target->root, "/", *compatible, *reg,
+          FindByCompatibleAndReg(target->root, *compatible, *reg,
                                  &target_path)) {
         how = "compatible + reg";
       }
@@ -474,21 +501,26 @@ std::string StripBootImage(absl::string_view cmdline) {
 }
 
 std::string ReconcileReport::Format() const {
+  // Names, labels and strings come from the blobs and the command line:
+  // escaped, so that each change stays one line of printable text.
   std::string out;
   for (const std::string& o : overlays.applied) {
-    absl::StrAppend(&out, absl::StrFormat("%-16s applied %s\n", "overlay", o));
+    absl::StrAppend(&out, absl::StrFormat("%-16s applied %s\n", "overlay",
+                                          Escaped(o)));
   }
   for (const GraftedLabel& g : overlays.grafted) {
     absl::StrAppend(
         &out, absl::StrFormat("%-16s grafted label '%s' -> %s from %s%s\n",
-                              "symbols", g.label, g.path, g.source,
+                              "symbols", Escaped(g.label), Escaped(g.path),
+                              Escaped(g.source),
                               g.phandle_added
                                   ? absl::StrFormat(" (phandle 0x%x added)",
                                                     g.phandle)
                                   : ""));
   }
   for (const ReconcileChange& c : changes) {
-    absl::StrAppend(&out, absl::StrFormat("%-16s %s\n", c.rule, c.text));
+    absl::StrAppend(&out, absl::StrFormat("%-16s %s\n", c.rule,
+                                          Escaped(c.text)));
   }
   return out;
 }

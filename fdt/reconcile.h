@@ -61,7 +61,8 @@ struct ReconcileOptions {
   const Fdt* symbols_from = nullptr;
   bool force_overlays = false;
 
-  // Explicit RAM (--memory); overrides the live FDT's /memory.
+  // Explicit RAM (--memory); overrides the live FDT's /memory. Checked
+  // with MakeRange() before use.
   std::vector<MemoryRange> memory;
 
   // Kernel command line, kexec-tools' arm64 semantics: --append and
@@ -100,6 +101,9 @@ struct ReconcileReport {
   // One line per overlay, grafted label and change, e.g.
   //   overlay    applied sun50i-h618-orangepi-zero2w-usb.dtbo
   //   memory     /memory@40000000: reg set from live FDT: 0x40000000..
+  // Every text from a blob or the command line goes through Escaped()
+  // (fdt/escape.h): a newline or control byte in a node name, label, string
+  // or --append cannot reach the terminal raw or forge a line.
   std::string Format() const;
 };
 
@@ -131,12 +135,16 @@ std::string StripBootImage(absl::string_view cmdline);
 //   kFailedPrecondition neither --memory, the live FDT nor the target
 //                       describes memory; overlay board mismatch.
 //   kInvalidArgument    only one of initrd_start/initrd_end, or end <= start;
-//                       an unknown rule in skip_rules.
+//                       an unknown rule in skip_rules; a --memory range, a
+//                       live /memory, /reserved-memory (live or target) or
+//                       live /memreserve/ range whose base + size wraps past
+//                       2^64 (the message names the file, node and entry).
 //   kNotFound           an overlay label/target missing (see overlay.h).
 //   kOutOfRange         a memory address that does not fit the target's
 //                       #address-cells/#size-cells.
 //   kDataLoss           a malformed overlay or live FDT property.
-//   kResourceExhausted  the result exceeds arm64's 2 MiB DTB limit.
+//   kResourceExhausted  the result exceeds arm64's 2 MiB DTB limit; an
+//                       overlay nests deeper than kMaxOverlayDepth.
 //   kUnavailable        the seed source failed.
 absl::StatusOr<Fdt> Reconcile(const Fdt& target,
                               const ReconcileOptions& options,

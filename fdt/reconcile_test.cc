@@ -339,6 +339,95 @@ TEST_F(ReconcileTest, ResultOverTwoMebibytesIsRefused) {
                                HasSubstr("arm64 limit")));
 }
 
+// 64-bit big-endian base and size, as a reg with 2 + 2 cells.
+std::vector<uint8_t> Reg64(uint64_t base, uint64_t size) {
+  std::vector<uint8_t> out;
+  for (uint64_t v : {base, size}) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<uint8_t>(v >> shift));
+    }
+  }
+  return out;
+}
+
+constexpr uint64_t kWrapBase = 0xffffffffffff0000;
+
+TEST_F(ReconcileTest, WrappingRangesAreBadInputNamingFileNodeAndEntry) {
+  struct Case {
+    const char* name;
+    std::function<void(FdtEditor&)> edit;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"live /memory",
+       [](FdtEditor& e) {
+         ASSERT_TRUE(
+             e.SetProperty("/memory", "reg", Reg64(kWrapBase, 0x100000)).ok());
+       },
+       absl::StrCat(kLive, ": /memory: reg entry 0: base 0xffffffffffff0000 "
+                           "+ size 0x100000 wraps past 2^64")},
+      {"live /reserved-memory",
+       [](FdtEditor& e) {
+         ASSERT_TRUE(e.SetProperty("/reserved-memory/tf-a@40000000", "reg",
+                                   Reg64(kWrapBase, 0x10000))
+                         .ok());
+       },
+       absl::StrCat(kLive,
+                    ": /reserved-memory/tf-a@40000000: reg entry 0: base "
+                    "0xffffffffffff0000 + size 0x10000 wraps past 2^64")},
+      {"live /memreserve/",
+       [](FdtEditor& e) {
+         ASSERT_TRUE(e.DeleteAllMemReserves().ok());
+         ASSERT_TRUE(e.AddMemReserve(0x4ff00000, 0x1000).ok());
+         ASSERT_TRUE(e.AddMemReserve(kWrapBase, 0x20000).ok());
+       },
+       absl::StrCat(kLive, ": /memreserve/ entry 1: base 0xffffffffffff0000 "
+                           "+ size 0x20000 wraps past 2^64")},
+  };
+  for (const Case& c : cases) {
+    const Fdt live = Edit(live_, c.edit);
+    options_.live = &live;
+    // Dropped or kept, carried or "covered": refused either way.
+    for (bool keep : {false, true}) {
+      options_.keep_memreserve = keep;
+      auto out = Reconcile(target_, options_, &report_);
+      ASSERT_FALSE(out.ok()) << c.name;
+      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument)
+          << c.name;
+      EXPECT_EQ(out.status().message(), c.message) << c.name;
+    }
+  }
+  // A range that ends exactly at the top is as unusable.
+  options_.live = &live_;
+  options_.memory = {{kWrapBase, 0x10000}};
+  auto out = Reconcile(target_, options_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status().message(),
+            "memory: --memory BASE:SIZE: base 0xffffffffffff0000 + size "
+            "0x10000 wraps past 2^64");
+  options_.memory = {{0xffffffffffffffff, 0x10}};
+  EXPECT_EQ(Reconcile(target_, options_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReconcileTest, ControlBytesReachTheReportEscaped) {
+  const Fdt live = Edit(live_, [](FdtEditor& e) {
+    ASSERT_TRUE(
+        e.SetPropertyString("/", "serial-number", "ab\ncd\x1b[31m").ok());
+  });
+  options_.live = &live;
+  options_.append = "quiet\nsystemd.unit=evil";
+  ASSERT_TRUE(Reconcile(target_, options_, &report_).ok());
+  const std::string text = report_.Format();
+  EXPECT_THAT(text, HasSubstr("/serial-number = \"ab\\x0acd\\x1b[31m\" "
+                              "from live FDT\n"));
+  EXPECT_THAT(text, HasSubstr("/chosen:bootargs = \"quiet\\x0asystemd.unit=evil\"\n"));
+  for (char c : text) {
+    EXPECT_TRUE(c == '\n' || (c >= 0x20 && c <= 0x7e)) << static_cast<int>(c);
+  }
+}
+
 TEST(ReconcilePolicy, ListsRulesInOrder) {
   std::vector<std::string> names;
   for (const ReconcileRule& r : ReconcilePolicy()) names.emplace_back(r.name);

@@ -66,7 +66,7 @@ absl::Status CheckHandoffInput(const HandoffInput& input) {
 }
 
 absl::StatusOr<Plan> PlanFor(const HandoffInput& input, size_t dtb_bytes,
-                             const std::vector<Range>& usable) {
+                             const std::vector<MemoryRange>& usable) {
   PlanInput plan_input;
   plan_input.usable = usable;
   plan_input.page_size = input.page_size;
@@ -185,7 +185,7 @@ absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
   ASSIGN_OR_RETURN(Fdt dtb, Reconcile(*input.target_dtb, options, &report));
   const Clock::time_point plan_begin = Clock::now();
   ASSIGN_OR_RETURN(Tree tree, ParseTree(dtb));
-  ASSIGN_OR_RETURN(std::vector<Range> dtb_ram,
+  ASSIGN_OR_RETURN(std::vector<MemoryRange> dtb_ram,
                    UsableFromDtb(tree, "the handoff DTB"));
   MemoryMap map = CombineMemoryMaps(dtb_ram, input.iomem);
   ASSIGN_OR_RETURN(Plan plan, PlanFor(input, dtb.size(), map.usable));
@@ -286,8 +286,9 @@ std::string FormatHandoffJson(const Handoff& h) {
         "\n    ]}");
   }
   std::vector<std::string> usable;
-  for (const Range& r : h.usable) {
-    usable.push_back(absl::StrFormat("[\"0x%x\", \"0x%x\"]", r.start, r.end));
+  for (const MemoryRange& r : h.usable) {
+    usable.push_back(
+        absl::StrFormat("[\"0x%x\", \"0x%x\"]", r.base, r.end()));
   }
   return absl::StrCat(
       "{\n  \"entry\": [", JsonAddress(h.plan.purgatory_address), "],\n",

@@ -44,7 +44,7 @@ struct HandoffInput {
   // unset: they come from the plan.
   ReconcileOptions reconcile;
   // Usable RAM from /proc/iomem; null to rely on the DTB alone.
-  const std::vector<Range>* iomem = nullptr;
+  const std::vector<MemoryRange>* iomem = nullptr;
   uint64_t page_size = 4096;
   // --verify: load the verifying purgatory instead of the 40-byte one. It
   // hashes every other segment as it lies in memory (buffer plus the zero
@@ -70,7 +70,7 @@ struct Handoff {
   Fdt dtb;  // What the new kernel receives, initrd address included.
   Plan plan;
   ReconcileReport report;
-  std::vector<Range> usable;
+  std::vector<MemoryRange> usable;
   std::vector<std::string> memory_notes;
   std::vector<uint8_t> purgatory;
   // With HandoffInput::verify: what the purgatory checks, in segment order

@@ -156,11 +156,12 @@ TEST_F(HandoffTest, SkippedInitrdRuleIsNotPatched) {
 }
 
 TEST_F(HandoffTest, IomemNarrowsTheMapAndSaysSo) {
-  const std::vector<Range> iomem = {{0x40040000, 0x7c000000}};
+  const std::vector<MemoryRange> iomem = {
+      RangeFromBounds(0x40040000, 0x7c000000)};
   in_.iomem = &iomem;
   auto h = PrepareHandoff(in_);
   ASSERT_TRUE(h.ok()) << h.status();
-  EXPECT_EQ(h->usable, (std::vector<Range>{{0x40040000, 0x7c000000}}));
+  EXPECT_EQ(h->usable, iomem);
   EXPECT_THAT(h->memory_notes,
               ::testing::ElementsAre(
                   "the DTB allows [0x7c000000..0x80000000) but /proc/iomem "

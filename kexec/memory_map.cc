@@ -13,25 +13,27 @@
 
 namespace fdt_handoff {
 
-std::string FormatRanges(const std::vector<Range>& ranges) {
+std::string FormatRanges(const std::vector<MemoryRange>& ranges) {
   std::vector<std::string> parts;
-  for (const Range& r : ranges) {
-    parts.push_back(absl::StrFormat("[0x%x..0x%x)", r.start, r.end));
+  for (const MemoryRange& r : ranges) {
+    parts.push_back(absl::StrFormat("[0x%x..0x%x)", r.base, r.end()));
   }
   return parts.empty() ? "(none)" : absl::StrJoin(parts, " ");
 }
 
-std::vector<Range> Normalize(std::vector<Range> ranges) {
+std::vector<MemoryRange> Normalize(std::vector<MemoryRange> ranges) {
   ranges.erase(std::remove_if(ranges.begin(), ranges.end(),
-                              [](const Range& r) { return r.end <= r.start; }),
+                              [](const MemoryRange& r) { return r.empty(); }),
                ranges.end());
-  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
-    return a.start < b.start;
-  });
-  std::vector<Range> out;
-  for (const Range& r : ranges) {
-    if (!out.empty() && r.start <= out.back().end) {
-      out.back().end = std::max(out.back().end, r.end);
+  std::sort(ranges.begin(), ranges.end(),
+            [](const MemoryRange& a, const MemoryRange& b) {
+              return a.base < b.base;
+            });
+  std::vector<MemoryRange> out;
+  for (const MemoryRange& r : ranges) {
+    if (!out.empty() && r.base <= out.back().end()) {
+      out.back() = RangeFromBounds(out.back().base,
+                                   std::max(out.back().end(), r.end()));
     } else {
       out.push_back(r);
     }
@@ -39,38 +41,40 @@ std::vector<Range> Normalize(std::vector<Range> ranges) {
   return out;
 }
 
-std::vector<Range> Subtract(const std::vector<Range>& from,
-                            const std::vector<Range>& remove) {
-  std::vector<Range> out;
-  for (Range r : from) {
-    for (const Range& x : remove) {
-      if (x.end <= r.start || x.start >= r.end) continue;
-      if (x.start > r.start) out.push_back(Range{r.start, x.start});
-      r.start = std::min(std::max(r.start, x.end), r.end);
-      if (r.start >= r.end) break;
+std::vector<MemoryRange> Subtract(const std::vector<MemoryRange>& from,
+                                  const std::vector<MemoryRange>& remove) {
+  std::vector<MemoryRange> out;
+  for (const MemoryRange& whole : from) {
+    uint64_t start = whole.base;
+    const uint64_t end = whole.end();
+    for (const MemoryRange& x : remove) {
+      if (x.end() <= start || x.base >= end) continue;
+      if (x.base > start) out.push_back(RangeFromBounds(start, x.base));
+      start = std::min(std::max(start, x.end()), end);
+      if (start >= end) break;
     }
-    if (r.start < r.end) out.push_back(r);
+    if (start < end) out.push_back(RangeFromBounds(start, end));
   }
   return Normalize(out);
 }
 
-std::vector<Range> Intersect(const std::vector<Range>& a,
-                             const std::vector<Range>& b) {
-  std::vector<Range> out;
-  for (const Range& x : a) {
-    for (const Range& y : b) {
-      const uint64_t s = std::max(x.start, y.start);
-      const uint64_t e = std::min(x.end, y.end);
-      if (s < e) out.push_back(Range{s, e});
+std::vector<MemoryRange> Intersect(const std::vector<MemoryRange>& a,
+                                   const std::vector<MemoryRange>& b) {
+  std::vector<MemoryRange> out;
+  for (const MemoryRange& x : a) {
+    for (const MemoryRange& y : b) {
+      const uint64_t s = std::max(x.base, y.base);
+      const uint64_t e = std::min(x.end(), y.end());
+      if (s < e) out.push_back(RangeFromBounds(s, e));
     }
   }
   return Normalize(out);
 }
 
-absl::StatusOr<std::vector<Range>> ParseIomem(absl::string_view text,
-                                              absl::string_view origin) {
-  std::vector<Range> ram;
-  std::vector<Range> holes;
+absl::StatusOr<std::vector<MemoryRange>> ParseIomem(absl::string_view text,
+                                                    absl::string_view origin) {
+  std::vector<MemoryRange> ram;
+  std::vector<MemoryRange> holes;
   bool all_zero = true;
   int line_number = 0;
   int ram_depth = -1;  // Indentation of the System RAM entry we are inside.
@@ -85,14 +89,20 @@ absl::StatusOr<std::vector<Range>> ParseIomem(absl::string_view text,
     if (colon == absl::string_view::npos || dash == absl::string_view::npos ||
         dash > colon ||
         !absl::SimpleHexAtoi(line.substr(indent, dash - indent), &first) ||
-        !absl::SimpleHexAtoi(line.substr(dash + 1, colon - dash - 1), &last) ||
-        last < first) {
+        !absl::SimpleHexAtoi(line.substr(dash + 1, colon - dash - 1), &last)) {
       return absl::DataLossError(absl::StrCat(
           origin, ":", line_number, ": not an iomem line: \"", line, "\""));
     }
+    // Every entry is checked, kept or not: a wrapped one says the file is
+    // not what we think it is.
+    ASSIGN_OR_RETURN(
+        const MemoryRange range,
+        RangeFromFirstLast(first, last,
+                           absl::StrCat(origin, ":", line_number, ": \"",
+                                        absl::StripAsciiWhitespace(line),
+                                        "\"")));
     if (first != 0 || last != 0) all_zero = false;
     const absl::string_view name = line.substr(colon + 3);
-    const Range range{first, last + 1};
     if (depth == 0) {
       ram_depth = name == "System RAM" ? 0 : -1;
       if (ram_depth == 0) ram.push_back(range);
@@ -110,39 +120,33 @@ absl::StatusOr<std::vector<Range>> ParseIomem(absl::string_view text,
   return Subtract(Normalize(ram), Normalize(holes));
 }
 
-absl::StatusOr<std::vector<Range>> UsableFromDtb(const Tree& tree,
-                                                 absl::string_view origin) {
+absl::StatusOr<std::vector<MemoryRange>> UsableFromDtb(
+    const Tree& tree, absl::string_view origin) {
   std::string names;
-  ASSIGN_OR_RETURN(std::vector<MemoryRange> memory,
+  ASSIGN_OR_RETURN(std::vector<MemoryRange> ram,
                    MemoryOf(tree, origin, &names));
-  if (memory.empty()) {
+  if (ram.empty()) {
     return absl::NotFoundError(
         absl::StrCat(origin, ": the DTB describes no memory (/memory)"));
   }
-  std::vector<Range> ram;
-  for (const MemoryRange& m : memory) ram.push_back(Range{m.base, m.base + m.size});
-  std::vector<Range> reserved;
+  ASSIGN_OR_RETURN(std::vector<MemoryRange> reserved,
+                   MemReservesOf(tree, origin));
   ASSIGN_OR_RETURN(std::vector<ReservedRegion> regions,
                    ReservedRegionsOf(tree, origin));
-  for (const ReservedRegion& r : regions) {
-    reserved.push_back(Range{r.range.base, r.range.base + r.range.size});
-  }
-  for (const auto& [address, size] : tree.memreserves) {
-    reserved.push_back(Range{address, address + size});
-  }
+  for (const ReservedRegion& r : regions) reserved.push_back(r.range);
   return Subtract(Normalize(ram), Normalize(reserved));
 }
 
-MemoryMap CombineMemoryMaps(const std::vector<Range>& dtb,
-                            const std::vector<Range>* iomem) {
+MemoryMap CombineMemoryMaps(const std::vector<MemoryRange>& dtb,
+                            const std::vector<MemoryRange>* iomem) {
   MemoryMap map;
   if (iomem == nullptr) {
     map.usable = dtb;
     return map;
   }
   map.usable = Intersect(dtb, *iomem);
-  const std::vector<Range> only_dtb = Subtract(dtb, *iomem);
-  const std::vector<Range> only_iomem = Subtract(*iomem, dtb);
+  const std::vector<MemoryRange> only_dtb = Subtract(dtb, *iomem);
+  const std::vector<MemoryRange> only_iomem = Subtract(*iomem, dtb);
   if (!only_dtb.empty()) {
     map.notes.push_back(absl::StrCat(
         "the DTB allows ", FormatRanges(only_dtb),

@@ -22,31 +22,24 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "fdt/memory.h"
 #include "fdt/tree.h"
 
 namespace fdt_handoff {
 
-// A physical range [start, end): half-open, end > start.
-struct Range {
-  uint64_t start = 0;
-  uint64_t end = 0;
-  uint64_t size() const { return end - start; }
-  bool operator==(const Range& o) const {
-    return start == o.start && end == o.end;
-  }
-};
+// Ranges are fdt/memory.h's MemoryRange throughout.
 
 // "[0x40000000..0x80000000)".
-std::string FormatRanges(const std::vector<Range>& ranges);
+std::string FormatRanges(const std::vector<MemoryRange>& ranges);
 
 // Normalize(): sorted, merged where they touch or overlap, empty ones gone.
-std::vector<Range> Normalize(std::vector<Range> ranges);
+std::vector<MemoryRange> Normalize(std::vector<MemoryRange> ranges);
 
 // Subtract() / Intersect(): on normalized inputs; results are normalized.
-std::vector<Range> Subtract(const std::vector<Range>& from,
-                            const std::vector<Range>& remove);
-std::vector<Range> Intersect(const std::vector<Range>& a,
-                             const std::vector<Range>& b);
+std::vector<MemoryRange> Subtract(const std::vector<MemoryRange>& from,
+                                  const std::vector<MemoryRange>& remove);
+std::vector<MemoryRange> Intersect(const std::vector<MemoryRange>& a,
+                                   const std::vector<MemoryRange>& b);
 
 // ParseIomem()
 //
@@ -54,25 +47,30 @@ std::vector<Range> Intersect(const std::vector<Range>& a,
 // entries indented by two spaces per level, inclusive ends).
 //
 // Returns:
-//   kDataLoss  a line that is not "<hex>-<hex> : <name>" (line number in
-//              the message), or an end below its start.
-//   kNotFound  no "System RAM" entry (e.g. /proc/iomem read without root
-//              shows all zeros: the message says so).
-absl::StatusOr<std::vector<Range>> ParseIomem(absl::string_view text,
-                                              absl::string_view origin);
+//   kDataLoss         a line that is not "<hex>-<hex> : <name>" (line number
+//                     in the message).
+//   kInvalidArgument  an entry whose end is below its start, or that ends
+//                     at 2^64 (origin, line number and the entry).
+//   kNotFound         no "System RAM" entry (e.g. /proc/iomem read without
+//                     root shows all zeros: the message says so).
+absl::StatusOr<std::vector<MemoryRange>> ParseIomem(absl::string_view text,
+                                                    absl::string_view origin);
 
 // UsableFromDtb()
 //
 // /memory minus /reserved-memory (static regions) minus /memreserve/.
 //
 // Returns:
-//   kNotFound  the tree describes no memory.
-//   kDataLoss  a malformed reg.
-absl::StatusOr<std::vector<Range>> UsableFromDtb(const Tree& tree,
-                                                 absl::string_view origin);
+//   kNotFound         the tree describes no memory.
+//   kDataLoss         a malformed reg.
+//   kInvalidArgument  a /memory, /reserved-memory or /memreserve/ range that
+//                     wraps past 2^64: refused rather than dropped, since a
+//                     dropped reservation would let a segment land on it.
+absl::StatusOr<std::vector<MemoryRange>> UsableFromDtb(
+    const Tree& tree, absl::string_view origin);
 
 struct MemoryMap {
-  std::vector<Range> usable;
+  std::vector<MemoryRange> usable;
   std::vector<std::string> notes;  // Where the sources disagree.
 };
 
@@ -80,8 +78,8 @@ struct MemoryMap {
 //
 // The intersection of `dtb` and `iomem` (when given), with a note for every
 // range one source allows and the other does not.
-MemoryMap CombineMemoryMaps(const std::vector<Range>& dtb,
-                            const std::vector<Range>* iomem);
+MemoryMap CombineMemoryMaps(const std::vector<MemoryRange>& dtb,
+                            const std::vector<MemoryRange>* iomem);
 
 }  // namespace fdt_handoff
 

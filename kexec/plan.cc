@@ -19,13 +19,13 @@ uint64_t AlignDown(uint64_t v, uint64_t a) { return v & ~(a - 1); }
 // [address + offset, address + offset + size) lies inside one usable range,
 // below `limit`, and (when `no_cross` is non-zero) does not cross a multiple
 // of `no_cross`. Returns false when there is none.
-bool FindLowest(const std::vector<Range>& usable, uint64_t floor,
+bool FindLowest(const std::vector<MemoryRange>& usable, uint64_t floor,
                 uint64_t align, uint64_t offset, uint64_t size, uint64_t limit,
                 uint64_t no_cross, uint64_t* found) {
   constexpr uint64_t kMax = ~uint64_t{0};
-  for (const Range& r : usable) {
-    const uint64_t hi = std::min(r.end, limit);
-    const uint64_t lowest = std::max(r.start, floor);
+  for (const MemoryRange& r : usable) {
+    const uint64_t hi = std::min(r.end(), limit);
+    const uint64_t lowest = std::max(r.base, floor);
     if (size > hi || lowest > hi - size) continue;
     const uint64_t max_start = hi - size;
     // First aligned base whose start (base + offset) is >= lowest.
@@ -56,9 +56,12 @@ absl::Status NoRoom(absl::string_view what, uint64_t size,
       where, FormatRanges(in.usable)));
 }
 
-bool Inside(const std::vector<Range>& usable, uint64_t start, uint64_t size) {
-  for (const Range& r : usable) {
-    if (r.start <= start && start + size <= r.end) return true;
+bool Inside(const std::vector<MemoryRange>& usable, uint64_t start,
+            uint64_t size) {
+  for (const MemoryRange& r : usable) {
+    if (r.base <= start && start <= r.end() && size <= r.end() - start) {
+      return true;
+    }
   }
   return false;
 }
@@ -96,11 +99,14 @@ absl::StatusOr<Plan> PlanSegments(const PlanInput& in) {
     return absl::ResourceExhaustedError(absl::StrFormat(
         "plan: the DTB is %u bytes, over arm64's 2 MiB limit", in.dtb_bytes));
   }
-  std::vector<Range> usable;
-  for (const Range& r : in.usable) {
-    // kexec_load wants page-aligned destinations: shrink ranges to pages.
-    const Range p{AlignUp(r.start, page), AlignDown(r.end, page)};
-    if (p.start < p.end) usable.push_back(p);
+  std::vector<MemoryRange> usable;
+  for (const MemoryRange& r : in.usable) {
+    // kexec_load wants page-aligned destinations: shrink ranges to pages
+    // (a range starting in the last page of the address space has none).
+    if (r.base > ~uint64_t{0} - (page - 1)) continue;
+    const uint64_t start = AlignUp(r.base, page);
+    const uint64_t end = AlignDown(r.end(), page);
+    if (start < end) usable.push_back(RangeFromBounds(start, end));
   }
   Plan plan;
 

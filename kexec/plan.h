@@ -33,7 +33,7 @@ namespace fdt_handoff {
 inline constexpr size_t kMaxKexecSegments = 16;
 
 struct PlanInput {
-  std::vector<Range> usable;  // From CombineMemoryMaps().
+  std::vector<MemoryRange> usable;  // From CombineMemoryMaps().
   uint64_t page_size = 4096;  // The running kernel's page size.
 
   uint64_t text_offset = 0;   // From the Image header.

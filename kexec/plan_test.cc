@@ -8,13 +8,18 @@
 namespace fdt_handoff {
 namespace {
 
+// [start, end), as the messages show usable RAM.
+MemoryRange B(uint64_t start, uint64_t end) {
+  return RangeFromBounds(start, end);
+}
+
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kGiB = uint64_t{1} << 30;
 
 // The Zero 2W: 1 GiB at 0x40000000, TF-A's 256 KiB at the bottom reserved.
 PlanInput ZeroTwoW() {
   PlanInput in;
-  in.usable = {{0x40040000, 0x80000000}};
+  in.usable = {B(0x40040000, 0x80000000)};
   in.page_size = 4096;
   in.text_offset = 0;
   in.image_size = 32 * kMiB;
@@ -23,6 +28,22 @@ PlanInput ZeroTwoW() {
   in.dtb_bytes = 24 * 1024;
   in.purgatory_bytes = 40;
   return in;
+}
+
+TEST(PlanSegments, RangesAtTheTopOfTheAddressSpaceDoNotWrap) {
+  // Page-aligning a range that starts in the last page would wrap to 0 and
+  // make a range of everything; it has no whole page and is skipped.
+  constexpr uint64_t kTop = ~uint64_t{0};
+  PlanInput in = ZeroTwoW();
+  in.usable.push_back(B(kTop - 0x800, kTop));
+  in.usable.push_back(B(kTop - 0x3000, kTop - 0x1000));
+  auto plan = PlanSegments(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->kernel_base, 0x40200000u);
+  in.usable = {B(kTop - 0x800, kTop)};
+  plan = PlanSegments(in);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 TEST(PlanSegments, ZeroTwoWLayout) {
@@ -73,7 +94,7 @@ TEST(PlanSegments, DtbNeverCrossesATwoMebibyteBoundary) {
 
 TEST(PlanSegments, SkipsReservedHoles) {
   PlanInput in = ZeroTwoW();
-  in.usable = {{0x40040000, 0x42300000}, {0x42400000, 0x80000000}};
+  in.usable = {B(0x40040000, 0x42300000), B(0x42400000, 0x80000000)};
   auto plan = PlanSegments(in);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->initrd_start, 0x42400000u);
@@ -108,7 +129,7 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
        "base + text_offset 0x0; usable RAM: [0x40040000..0x80000000)"},
       {"initrd outside the 32 GiB window",
        [](PlanInput& in) {
-         in.usable = {{0x40000000, 0x42200000}, {0x900000000, 0x940000000}};
+         in.usable = {B(0x40000000, 0x42200000), B(0x900000000, 0x940000000)};
        },
        absl::StatusCode::kResourceExhausted,
        "plan: no room for the initrd (10485760 bytes) above the kernel and "
@@ -123,7 +144,7 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
        "plan: no room for the kernel (33554432 bytes) at a 2 MiB-aligned "
        "base + text_offset 0x0; usable RAM: (none)"},
       {"no room for the DTB",
-       [](PlanInput& in) { in.usable = {{0x40000000, 0x42a05000}}; },
+       [](PlanInput& in) { in.usable = {B(0x40000000, 0x42a05000)}; },
        absl::StatusCode::kResourceExhausted,
        "plan: no room for the DTB (24576 bytes) above the initrd without "
        "crossing a 2 MiB boundary; usable RAM: [0x40000000..0x42a05000)"},
@@ -148,7 +169,7 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
 
 TEST(PlanSegments, InitrdStaysInTheWindowOfTheKernel) {
   PlanInput in = ZeroTwoW();
-  in.usable = {{0x40000000, 0x42200000}, {0x800000000, 0x840000000}};
+  in.usable = {B(0x40000000, 0x42200000), B(0x800000000, 0x840000000)};
   auto plan = PlanSegments(in);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->initrd_start, 0x800000000u);

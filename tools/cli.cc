@@ -828,7 +828,7 @@ struct KexecFiles {
   DtbInputs dtbs;
   absl::optional<Arm64Image> kernel;
   absl::optional<Initrd> initrd;
-  absl::optional<std::vector<Range>> iomem;
+  absl::optional<std::vector<MemoryRange>> iomem;
 };
 
 using KexecClock = std::chrono::steady_clock;
@@ -917,7 +917,7 @@ uint64_t InitrdLimit(const KexecFiles& files, std::string* name) {
     return uint64_t{2} << 30;
   }
   uint64_t ram = 0;
-  for (const Range& r : *files.iomem) ram += r.end - r.start;
+  for (const MemoryRange& r : *files.iomem) ram += r.size;
   const uint64_t kernel = files.kernel->image_size;
   *name = "usable RAM left beside the kernel's image_size (from /proc/iomem)";
   return ram > kernel ? ram - kernel : 0;

@@ -43,7 +43,8 @@ int Main(int argc, char** argv) {
   auto initrd = ReadFile(argv[4]);
   if (!initrd.ok()) return Fail(initrd.status());
 
-  const std::vector<Range> iomem = {{0x40200000, 0x48000000}};
+  const std::vector<MemoryRange> iomem = {
+      RangeFromBounds(0x40200000, 0x48000000)};
   HandoffInput in;
   in.kernel = *kernel;
   in.text_offset = 0;
