@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "fdt/blob.h"
+#include "fdt/test_trees.h"
 #include "fdt/tree.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -352,6 +354,38 @@ TEST_F(HandoffTest, VerifyWithoutStdoutPathStillVerifiesAndSaysSo) {
             "no /chosen/stdout-path; a mismatch halts without a message)");
   const size_t c = VerifyPurgatoryConfigOffset();
   EXPECT_EQ(h->purgatory[c + kVerifyConfigUartKind], 0);
+}
+
+TEST_F(HandoffTest, PlansADeepTarget) {
+  // 50,000 nested nodes (about 600 KB): `plan` used to die of a stack
+  // overflow in a recursive walk after the reconcile.
+  absl::StatusOr<Fdt> deep = DeepFdt(50000);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  in_.target_dtb = &*deep;
+  in_.reconcile.overlays.clear();
+  in_.reconcile.symbols_from = nullptr;
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_GT(h->dtb.size(), deep->size());
+  EXPECT_EQ(h->plan.kernel_entry, 0x40200000u);
+  auto tree = ParseTree(h->dtb);
+  ASSERT_TRUE(tree.ok());
+  EXPECT_NE(tree->Find("/chosen"), nullptr);
+}
+
+TEST_F(HandoffTest, WrappedReservationInTheTargetIsRefused) {
+  // UsableFromDtb used to drop it and plan over the memory it reserves.
+  FdtEditor editor(target_);
+  ASSERT_TRUE(editor.AddMemReserve(0xfffffffffff00000, 0x40300000).ok());
+  auto target = std::move(editor).Finish("wrapped.dtb");
+  ASSERT_TRUE(target.ok()) << target.status();
+  in_.target_dtb = &*target;
+  auto h = PrepareHandoff(in_);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(h.status().message()),
+              HasSubstr("/memreserve/ entry 0: base 0xfffffffffff00000 + size "
+                        "0x40300000 wraps past 2^64"));
 }
 
 TEST(LoadSegments, MoreThanSixteenSegmentsNeverReachTheKernel) {
