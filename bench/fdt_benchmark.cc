@@ -17,6 +17,7 @@
 #include "absl/types/optional.h"
 #include "benchmark/benchmark.h"
 #include "fdt/blob.h"
+#include "fdt/diff.h"
 #include "fdt/dts_text.h"
 #include "fdt/file_io.h"
 #include "fdt/overlay.h"
@@ -349,6 +350,56 @@ void BM_Dump_RawLibfdt(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Dump_RawLibfdt);
+
+// Two wide trees of about 1 MB each as DTBs: `count` nodes under /soc with a
+// reg and a status, unit addresses from `first` in steps of `step`. Two such
+// trees share short lines but little structure: the diff --text case that
+// took over 10 minutes before the search was bounded.
+std::vector<uint8_t> WideDtb(int count, uint32_t first, uint32_t step,
+                             int phase) {
+  std::vector<uint8_t> buf(kMaxDtbSize);
+  void* fdt = buf.data();
+  int err = fdt_create(fdt, static_cast<int>(buf.size()));
+  if (err == 0) err = fdt_finish_reservemap(fdt);
+  if (err == 0) err = fdt_begin_node(fdt, "");
+  if (err == 0) err = fdt_begin_node(fdt, "soc");
+  for (int i = 0; i < count && err == 0; ++i) {
+    const uint32_t unit = first + static_cast<uint32_t>(i) * step;
+    const fdt32_t reg[2] = {cpu_to_fdt32(unit), cpu_to_fdt32(0x100)};
+    err = fdt_begin_node(fdt, absl::StrFormat("dev@%x", unit).c_str());
+    if (err == 0) err = fdt_property(fdt, "reg", reg, sizeof(reg));
+    if (err == 0) {
+      err = fdt_property_string(fdt, "status",
+                                (i + phase) % 3 ? "okay" : "disabled");
+    }
+    if (err == 0) err = fdt_end_node(fdt);
+  }
+  if (err == 0) err = fdt_end_node(fdt);
+  if (err == 0) err = fdt_end_node(fdt);
+  if (err == 0) err = fdt_finish(fdt);
+  if (err != 0) return {};
+  buf.resize(fdt_totalsize(fdt));
+  return buf;
+}
+
+void BM_UnifiedDiff_WideTrees(benchmark::State& state) {
+  absl::StatusOr<Fdt> a =
+      Fdt::FromBytes(WideDtb(20000, 0x1000, 0x100, 0), "a.dtb");
+  absl::StatusOr<Fdt> b =
+      Fdt::FromBytes(WideDtb(20000, 0x1080, 0x180, 1), "b.dtb");
+  if (!a.ok() || !b.ok()) return Fail(state, "building the wide trees");
+  const absl::StatusOr<std::string> text_a = DumpDts(*a);
+  const absl::StatusOr<std::string> text_b = DumpDts(*b);
+  if (!text_a.ok() || !text_b.ok()) return Fail(state, "dumping them");
+  UnifiedDiffStats stats;
+  for (auto _ : state) {
+    std::string diff = UnifiedDiff(*text_a, *text_b, "a", "b", 3, &stats);
+    benchmark::DoNotOptimize(diff);
+  }
+  state.counters["dtb_bytes"] = static_cast<double>(a->size() + b->size());
+  state.counters["steps"] = static_cast<double>(stats.steps);
+}
+BENCHMARK(BM_UnifiedDiff_WideTrees)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace fdt_handoff
