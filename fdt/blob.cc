@@ -235,7 +235,9 @@ absl::Status CheckOverlayDepth(const Fdt& overlay) {
     }
   }
   if (deepest <= kMaxOverlayDepth) return absl::OkStatus();
-  return absl::ResourceExhaustedError(absl::StrFormat(
+  // kInvalidArgument, not kResourceExhausted: callers read that one as "the
+  // result is too big".
+  return absl::InvalidArgumentError(absl::StrFormat(
       "%s: nodes nest %d levels deep (%s), over the limit of %d for an "
       "overlay: libfdt's overlay code recurses once per level",
       overlay.origin(), deepest, Escaped(first_too_deep), kMaxOverlayDepth));

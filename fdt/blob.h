@@ -209,7 +209,7 @@ class FdtEditor {
   // Returns:
   //   the libfdt error through FdtError(): kNotFound (a target or symbol is
   //   missing), kDataLoss (malformed overlay), kResourceExhausted (size).
-  //   kResourceExhausted  the overlay nests deeper than kMaxOverlayDepth (the
+  //   kInvalidArgument    the overlay nests deeper than kMaxOverlayDepth (the
   //                       message names the depth and the path's start).
   absl::Status ApplyOverlay(const Fdt& overlay);
 

@@ -303,7 +303,7 @@ TEST(FdtEditor, OverlaysNestedDeeperThanTheLimitAreRefused) {
   ASSERT_TRUE(deep.ok()) << deep.status();
   FdtEditor untouched(base);
   const absl::Status s = untouched.ApplyOverlay(*deep);
-  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(),
             "deep.dtbo: nodes nest 100002 levels deep "
             "(/fragment@0/__overlay__/n/n/n/n/n/n/...), over the limit of "

@@ -138,13 +138,13 @@ std::string StripBootImage(absl::string_view cmdline);
 //                       an unknown rule in skip_rules; a --memory range, a
 //                       live /memory, /reserved-memory (live or target) or
 //                       live /memreserve/ range whose base + size wraps past
-//                       2^64 (the message names the file, node and entry).
+//                       2^64 (the message names the file, node and entry);
+//                       an overlay nested deeper than kMaxOverlayDepth.
 //   kNotFound           an overlay label/target missing (see overlay.h).
 //   kOutOfRange         a memory address that does not fit the target's
 //                       #address-cells/#size-cells.
 //   kDataLoss           a malformed overlay or live FDT property.
-//   kResourceExhausted  the result exceeds arm64's 2 MiB DTB limit; an
-//                       overlay nests deeper than kMaxOverlayDepth.
+//   kResourceExhausted  the result exceeds arm64's 2 MiB DTB limit.
 //   kUnavailable        the seed source failed.
 absl::StatusOr<Fdt> Reconcile(const Fdt& target,
                               const ReconcileOptions& options,
