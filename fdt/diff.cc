@@ -229,8 +229,20 @@ class LineDiffer {
     int x0, y0, x1, y1;
   };
 
+  // The box being searched, and the furthest forward point so far.
+  struct Search {
+    int n, m;
+    const int* a;
+    const int* b;
+    int delta;
+    bool odd;
+    Snake best{0, 0, 0, 0};
+  };
+
   bool OutOfBudget() const { return steps_ >= budget_; }
   bool FindMiddleSnake(const Box& box, Snake* snake);
+  bool ForwardRound(Search& s, int d, Snake* snake);
+  bool BackwardRound(Search& s, int d, Snake* snake);
   void MarkAll(const Box& box);
 
   const std::vector<int>& a_;
@@ -264,105 +276,113 @@ void LineDiffer::MarkAll(const Box& box) {
 // when it runs out later, `snake` is the empty snake at the furthest point
 // (largest x + y) the forward search reached.
 bool LineDiffer::FindMiddleSnake(const Box& box, Snake* snake) {
-  const int n = box.a_hi - box.a_lo;
-  const int m = box.b_hi - box.b_lo;
-  const int* a = a_.data() + box.a_lo;
-  const int* b = b_.data() + box.b_lo;
-  const int delta = n - m;
-  const bool odd = (delta % 2) != 0;
+  Search s;
+  s.n = box.a_hi - box.a_lo;
+  s.m = box.b_hi - box.b_lo;
+  s.a = a_.data() + box.a_lo;
+  s.b = b_.data() + box.b_lo;
+  s.delta = s.n - s.m;
+  s.odd = (s.delta % 2) != 0;
   // Diagonals run from -m to n; -1 marks "not reached".
-  const int offset = m;
-  forward_.assign(n + m + 1, -1);
-  backward_.assign(n + m + 1, -1);
-  steps_ += 2 * (n + m + 1);
-  auto fwd = [&](int k) -> int& { return forward_[k + offset]; };
-  auto bwd = [&](int k) -> int& { return backward_[k + offset]; };
-  Snake best{0, 0, 0, 0};  // The furthest forward point so far.
-
-  const int max_d = (n + m + 1) / 2;
+  forward_.assign(s.n + s.m + 1, -1);
+  backward_.assign(s.n + s.m + 1, -1);
+  steps_ += 2 * (s.n + s.m + 1);
+  const int max_d = (s.n + s.m + 1) / 2;
   for (int d = 0; d <= max_d; ++d) {
+    if (ForwardRound(s, d, snake) || BackwardRound(s, d, snake)) return true;
     if (OutOfBudget()) {
-      *snake = best;
-      return best.x0 + best.y0 > 0;
+      *snake = s.best;
+      return s.best.x0 + s.best.y0 > 0;
     }
-    // Forward: the furthest x on each diagonal reachable with <= d edits.
-    int kmin = std::max(-d, -m);
-    int kmax = std::min(d, n);
-    if ((kmin + d) % 2 != 0) ++kmin;
-    if ((kmax + d) % 2 != 0) --kmax;
-    for (int k = kmin; k <= kmax; k += 2) {
-      if (OutOfBudget()) break;
-      ++steps_;
-      int x = -1;
-      if (d == 0) {
-        x = 0;
-      } else {
-        x = fwd(k);
-        // Delete a[x] coming from diagonal k - 1 ...
-        if (k - 1 >= -m && fwd(k - 1) >= 0) {
-          x = std::max(x, std::min(fwd(k - 1) + 1, n));
-        }
-        // ... or insert b[y] coming from diagonal k + 1.
-        if (k + 1 <= n && fwd(k + 1) >= 0) {
-          x = std::max(x, std::min(fwd(k + 1), m + k));
-        }
-      }
-      if (x < 0) continue;
-      int y = x - k;
-      const int x0 = x, y0 = y;
-      while (x < n && y < m && a[x] == b[y]) {
-        ++x;
-        ++y;
-      }
-      steps_ += x - x0;
-      fwd(k) = x;
-      if (x + y > best.x0 + best.y0) best = Snake{x, y, x, y};
-      if (odd && std::abs(k - delta) <= d - 1 && bwd(k) >= 0 && x >= bwd(k)) {
-        *snake = Snake{x0, y0, x, y};
-        return true;
-      }
-    }
+  }
+  return false;
+}
 
-    // Backward: the smallest x on each diagonal from which (n, m) is
-    // reachable with <= d edits. Diagonal k = delta + c.
-    int cmin = std::max(-d, -n);
-    int cmax = std::min(d, m);
-    if ((cmin + d) % 2 != 0) ++cmin;
-    if ((cmax + d) % 2 != 0) --cmax;
-    for (int c = cmin; c <= cmax; c += 2) {
-      if (OutOfBudget()) break;
-      ++steps_;
-      const int k = delta + c;
-      int x = -1;
-      if (d == 0) {
-        x = n;
-      } else {
-        auto consider = [&x](int candidate) {
-          if (x < 0 || candidate < x) x = candidate;
-        };
-        if (bwd(k) >= 0) consider(bwd(k));
-        // Delete a[x - 1] going back from diagonal k + 1 ...
-        if (k + 1 <= n && bwd(k + 1) >= 0) {
-          consider(std::max(bwd(k + 1) - 1, 0));
-        }
-        // ... or insert b[y - 1] going back from diagonal k - 1.
-        if (k - 1 >= -m && bwd(k - 1) >= 0) {
-          consider(std::max(bwd(k - 1), k));
-        }
+// Forward: the furthest x on each diagonal reachable with <= d edits. True
+// when a path meets the backward search (then `snake` is its last snake).
+bool LineDiffer::ForwardRound(Search& s, int d, Snake* snake) {
+  auto fwd = [&](int k) -> int& { return forward_[k + s.m]; };
+  auto bwd = [&](int k) -> int& { return backward_[k + s.m]; };
+  int kmin = std::max(-d, -s.m);
+  int kmax = std::min(d, s.n);
+  if ((kmin + d) % 2 != 0) ++kmin;
+  if ((kmax + d) % 2 != 0) --kmax;
+  for (int k = kmin; k <= kmax && !OutOfBudget(); k += 2) {
+    ++steps_;
+    int x = -1;
+    if (d == 0) {
+      x = 0;
+    } else {
+      x = fwd(k);
+      // Delete a[x] coming from diagonal k - 1 ...
+      if (k - 1 >= -s.m && fwd(k - 1) >= 0) {
+        x = std::max(x, std::min(fwd(k - 1) + 1, s.n));
       }
-      if (x < 0) continue;
-      int y = x - k;
-      const int x1 = x, y1 = y;
-      while (x > 0 && y > 0 && a[x - 1] == b[y - 1]) {
-        --x;
-        --y;
+      // ... or insert b[y] coming from diagonal k + 1.
+      if (k + 1 <= s.n && fwd(k + 1) >= 0) {
+        x = std::max(x, std::min(fwd(k + 1), s.m + k));
       }
-      steps_ += x1 - x;
-      bwd(k) = x;
-      if (!odd && std::abs(k) <= d && fwd(k) >= 0 && fwd(k) >= x) {
-        *snake = Snake{x, y, x1, y1};
-        return true;
+    }
+    if (x < 0) continue;
+    int y = x - k;
+    const int x0 = x, y0 = y;
+    while (x < s.n && y < s.m && s.a[x] == s.b[y]) {
+      ++x;
+      ++y;
+    }
+    steps_ += x - x0;
+    fwd(k) = x;
+    if (x + y > s.best.x0 + s.best.y0) s.best = Snake{x, y, x, y};
+    if (s.odd && std::abs(k - s.delta) <= d - 1 && bwd(k) >= 0 &&
+        x >= bwd(k)) {
+      *snake = Snake{x0, y0, x, y};
+      return true;
+    }
+  }
+  return false;
+}
+
+// Backward: the smallest x on each diagonal k = delta + c from which (n, m)
+// is reachable with <= d edits. True when a path meets the forward search.
+bool LineDiffer::BackwardRound(Search& s, int d, Snake* snake) {
+  auto fwd = [&](int k) -> int& { return forward_[k + s.m]; };
+  auto bwd = [&](int k) -> int& { return backward_[k + s.m]; };
+  int cmin = std::max(-d, -s.n);
+  int cmax = std::min(d, s.m);
+  if ((cmin + d) % 2 != 0) ++cmin;
+  if ((cmax + d) % 2 != 0) --cmax;
+  for (int c = cmin; c <= cmax && !OutOfBudget(); c += 2) {
+    ++steps_;
+    const int k = s.delta + c;
+    int x = -1;
+    if (d == 0) {
+      x = s.n;
+    } else {
+      auto consider = [&x](int candidate) {
+        if (x < 0 || candidate < x) x = candidate;
+      };
+      if (bwd(k) >= 0) consider(bwd(k));
+      // Delete a[x - 1] going back from diagonal k + 1 ...
+      if (k + 1 <= s.n && bwd(k + 1) >= 0) {
+        consider(std::max(bwd(k + 1) - 1, 0));
       }
+      // ... or insert b[y - 1] going back from diagonal k - 1.
+      if (k - 1 >= -s.m && bwd(k - 1) >= 0) {
+        consider(std::max(bwd(k - 1), k));
+      }
+    }
+    if (x < 0) continue;
+    int y = x - k;
+    const int x1 = x, y1 = y;
+    while (x > 0 && y > 0 && s.a[x - 1] == s.b[y - 1]) {
+      --x;
+      --y;
+    }
+    steps_ += x1 - x;
+    bwd(k) = x;
+    if (!s.odd && std::abs(k) <= d && fwd(k) >= 0 && fwd(k) >= x) {
+      *snake = Snake{x, y, x1, y1};
+      return true;
     }
   }
   return false;
