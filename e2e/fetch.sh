@@ -31,7 +31,7 @@ log() { printf '[e2e/fetch] %s\n' "$*" >&2; }
 die() { printf '[e2e/fetch] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # Fast path: nothing to re-resolve and everything from the last run is still there.
-STAMP="$(sha256sum "$HERE/fetch.sh" | cut -d' ' -f1)"
+STAMP="$(cat "$HERE/fetch.sh" "$HERE/../tools/debian_apt.sh" | sha256sum | cut -d" " -f1)"
 if [[ ${FDT_E2E_NO_UPDATE:-0} == 1 && -r $CACHE/artifacts.env && $(cat "$CACHE/fetch.stamp" 2>/dev/null) == "$STAMP" ]] \
    && (. "$CACHE/artifacts.env" && [[ -s $KERNEL_TRIXIE && -s $KERNEL_BOOKWORM && -x $ROOT/sbin/kexec && -x $ROOT/bin/busybox ]]); then
   exit 0
@@ -50,55 +50,10 @@ done
 # shellcheck source=tools/debian_mirrors.sh
 . "$HERE/../tools/debian_mirrors.sh"
 
-# ---------------------------------------------------------------------------
 # Private apt configuration per suite family (arm64 binary indices only).
-APT_OPTS=()
-apt_setup() { # $1=id $2=main suites (comma) $3=security suites (comma)
-  local id=$1 d="$CACHE/apt/$1" s
-  mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/etc"
-  : >"$d/status"
-  {
-    for s in ${2//,/ }; do echo "deb [arch=arm64 signed-by=$KEYRING] $MIRROR_MAIN $s main"; done
-    for s in ${3//,/ }; do echo "deb [arch=arm64 signed-by=$KEYRING] $MIRROR_SEC $s main"; done
-  } >"$d/etc/sources.list"
-  APT_OPTS=(-o "Dir::Etc::SourceList=$d/etc/sources.list" -o Dir::Etc::SourceParts=/dev/null
-            -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Etc::PreferencesParts=/dev/null"
-            -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache" -o "Dir::State::status=$d/status"
-            -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Acquire::Languages=none
-            -o APT::Sandbox::User=root -o quiet=1)
-  SHOW_DIR=$d/show; rm -rf "$SHOW_DIR"; mkdir -p "$SHOW_DIR"
-  if [[ ${FDT_E2E_NO_UPDATE:-0} != 1 || ! -e "$d/updated" ]]; then
-    log "$id: apt-get update (private config)"
-    apt-get "${APT_OPTS[@]}" update >"$d/update.log" 2>&1 || { cat "$d/update.log" >&2; die "$id: apt-get update failed"; }
-    touch "$d/updated"
-  fi
-}
-apt_field() { # $1=package[=version] $2=field ; the candidate's field (records memoised per run)
-  local m="$SHOW_DIR/${1//\//_}"
-  [[ -e $m ]] || apt-cache "${APT_OPTS[@]}" -o APT::Cache::AllVersions=0 show "$1" >"$m" 2>/dev/null || true
-  awk -v f="$2:" '$1==f{sub(/^[^:]*:[[:space:]]*/,""); print; exit}' "$m"
-}
-deps_of() { # $1=package ; first alternative of each Depends/Pre-Depends entry, names only
-  { apt_field "$1" Pre-Depends; apt_field "$1" Depends; } | tr ',' '\n' \
-    | sed -E 's/^ +//; s/ *\|.*//; s/ .*//; s/:any$//' | awk 'NF'
-}
-
-# Download a binary package into $CACHE/debs (cached; apt verifies it against the signed index).
-fetch_deb() { # $1=package ; prints the .deb path
-  local p=$1 v dir="$CACHE/debs" f
-  v=$(apt_field "$p" Version); [[ -n $v ]] || die "no candidate for $p"
-  mkdir -p "$dir"
-  f="$dir/${p}_${v//:/%3a}_arm64.deb"
-  [[ -s $f ]] || f="$dir/${p}_${v//:/%3a}_all.deb"
-  if [[ ! -s $f ]]; then
-    log "downloading $p=$v"
-    (cd "$dir" && apt-get "${APT_OPTS[@]}" download "$p=$v" >&2) || die "download of $p=$v failed"
-    f="$dir/${p}_${v//:/%3a}_arm64.deb"
-    [[ -s $f ]] || f="$dir/${p}_${v//:/%3a}_all.deb"
-  fi
-  [[ -s $f ]] || die "expected $f after download"
-  echo "$f"
-}
+APT_NO_UPDATE=${FDT_E2E_NO_UPDATE:-0}
+# shellcheck source=tools/debian_apt.sh
+. "$HERE/../tools/debian_apt.sh"
 
 # Unpack a kernel package's /boot/vmlinuz-* and decompress it to a raw arm64 Image.
 extract_kernel() { # $1=id $2=.deb ; sets KREL
