@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# tools/initramfs_inputs.sh - the Debian arm64 userland the mdboot initramfs
+# carries, fetched and built once into a cache outside the checkout:
+#
+#   mdadm, two ways, both measured (tools/build_initramfs.sh takes the one
+#   that is smaller compressed):
+#     debian  Debian bookworm's own arm64 /sbin/mdadm, plus exactly the
+#             libraries its ELF NEEDED entries name (libudev.so.1, libc.so.6)
+#             and the loader, from the arm64 .debs (apt-get download)
+#     static  a static build of the same version from Debian's source package
+#             (apt-get source: Debian's patches applied) with
+#             aarch64-linux-gnu-gcc against the cross libc, -DNO_LIBUDEV
+#   busybox busybox-static:arm64 (the rescue shell and the QEMU scripts)
+#
+# Prints the path of an env file (MDADM_ROOT, MDADM_CHOICE, sizes, BUSYBOX)
+# that build_initramfs.sh sources. Every output directory is keyed by its
+# inputs (package versions; for the static build also the source .dsc hash,
+# this script's build recipe and the cross compiler's version), so a Debian
+# update or a changed recipe makes a new one and an unchanged one is reused.
+#
+# Env: FDT_INITRAMFS_CACHE (default /var/cache/fdt-handoff/initramfs)
+#      FDT_INITRAMFS_UPDATE=1     refresh the apt lists now (default: when older than a day)
+#      FDT_E2E_SOURCES            sources file to read the mirror from
+set -euo pipefail
+export LC_ALL=C
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${FDT_INITRAMFS_CACHE:-/var/cache/fdt-handoff/initramfs}
+SOURCES_FILE=${FDT_E2E_SOURCES:-/etc/apt/sources.list.d/debian.sources}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+log() { printf '[initramfs_inputs] %s\n' "$*" >&2; }
+die() { printf '[initramfs_inputs] ERROR: %s\n' "$*" >&2; exit 1; }
+
+for t in apt-get apt-cache dpkg-deb dpkg-source readelf make aarch64-linux-gnu-gcc \
+         aarch64-linux-gnu-strip xz sha256sum; do
+  command -v "$t" >/dev/null || die "missing tool: $t (tools/setup.sh --initramfs)"
+done
+# shellcheck source=tools/debian_mirrors.sh
+. "$HERE/debian_mirrors.sh"
+APT_NO_UPDATE=1
+if [[ ${FDT_INITRAMFS_UPDATE:-0} == 1 || -z $(find "$CACHE/apt/bookworm/updated" -mmin -1440 2>/dev/null) ]]; then
+  APT_NO_UPDATE=0
+fi
+# shellcheck source=tools/debian_apt.sh
+. "$HERE/debian_apt.sh"
+mkdir -p "$CACHE"
+apt_setup bookworm bookworm,bookworm-updates bookworm-security src
+
+ver() { apt_field "$1" Version; }
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+is_static() { ! readelf -l "$1" | grep -q INTERP; }
+# Size of a cpio of DIR's contents compressed the way build_initramfs.sh compresses.
+packed_size() { (cd "$1" && find . -mindepth 1 | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) \
+                | xz -9e --check=crc32 | wc -c; }
+
+# --- busybox ------------------------------------------------------------------
+bb_ver=$(ver busybox-static)
+BB_DIR="$CACHE/busybox/${bb_ver//:/%3a}"
+if [[ ! -x $BB_DIR/busybox ]]; then
+  tmp=$(mktemp -d "$CACHE/tmp.XXXXXX")
+  dpkg-deb -x "$(fetch_deb busybox-static)" "$tmp"
+  is_static "$tmp/bin/busybox" || die "busybox-static's /bin/busybox is not static"
+  mkdir -p "$BB_DIR"; cp "$tmp/bin/busybox" "$BB_DIR/busybox.tmp"; mv "$BB_DIR/busybox.tmp" "$BB_DIR/busybox"
+  rm -rf "$tmp"
+fi
+
+# --- mdadm, option debian: Debian's binary + its NEEDED libraries + loader ----
+md_ver=$(ver mdadm)
+deb_key="mdadm=$md_ver libudev1=$(ver libudev1) libc6=$(ver libc6)"
+DEB_DIR="$CACHE/mdadm-debian/$(printf '%s' "$deb_key" | sha256sum | cut -c1-16)"
+if [[ ! -e $DEB_DIR/done ]]; then
+  log "mdadm (debian): $deb_key"
+  rm -rf "$DEB_DIR"; mkdir -p "$DEB_DIR/pkgroot" "$DEB_DIR/root/sbin"
+  for p in mdadm libudev1 libc6; do dpkg-deb -x "$(fetch_deb "$p")" "$DEB_DIR/pkgroot"; done
+  cp "$DEB_DIR/pkgroot/sbin/mdadm" "$DEB_DIR/root/sbin/mdadm"
+  todo=("$DEB_DIR/root/sbin/mdadm"); seen=" "
+  while ((${#todo[@]})); do
+    elf=${todo[0]}; todo=("${todo[@]:1}")
+    for so in $(needed "$elf"); do
+      [[ $seen == *" $so "* ]] && continue; seen+="$so "
+      rel=""
+      for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
+        [[ -e $DEB_DIR/pkgroot/$d/$so ]] && { rel=$d/$so; break; }
+      done
+      [[ -n $rel ]] || die "mdadm needs $so, which none of mdadm libudev1 libc6 ships"
+      mkdir -p "$DEB_DIR/root/$(dirname "$rel")"; cp -L "$DEB_DIR/pkgroot/$rel" "$DEB_DIR/root/$rel"
+      todo+=("$DEB_DIR/root/$rel")
+    done
+  done
+  interp=$(readelf -l "$DEB_DIR/root/sbin/mdadm" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
+  mkdir -p "$DEB_DIR/root$(dirname "$interp")"; cp -L "$DEB_DIR/pkgroot$interp" "$DEB_DIR/root$interp"
+  rm -rf "$DEB_DIR/pkgroot"
+  echo "$deb_key" >"$DEB_DIR/inputs"; touch "$DEB_DIR/done"
+fi
+
+# --- mdadm, option static: Debian's source, cross-compiled, no udev -------------
+# The recipe below is part of the cache key: change a flag, get a new build.
+MDADM_MAKE_ARGS=(CC=aarch64-linux-gnu-gcc CHECK_RUN_DIR=0 COROSYNC=-DNO_COROSYNC DLM=-DNO_DLM DEBIAN=yes
+  "CXFLAGS=-Os -ffunction-sections -fdata-sections -DNO_LIBUDEV" "LDFLAGS=-Wl,--gc-sections"
+  "EXTRAVERSION=Debian $md_ver static" CONFFILE=/etc/mdadm/mdadm.conf CONFFILE2=/etc/mdadm.conf)
+src_dir="$CACHE/src/mdadm-$md_ver"
+mkdir -p "$src_dir"
+dsc=$(ls "$src_dir"/*.dsc 2>/dev/null | sed -n 1p || true)
+if [[ -z $dsc ]]; then
+  log "mdadm (static): apt-get source mdadm=$md_ver"
+  (cd "$src_dir" && apt-get "${APT_OPTS[@]}" source --download-only "mdadm=$md_ver" >&2) \
+    || die "apt-get source mdadm=$md_ver failed"
+  dsc=$(ls "$src_dir"/*.dsc | sed -n 1p)
+fi
+static_key="$(sha256sum <"$dsc" | cut -d' ' -f1) ${MDADM_MAKE_ARGS[*]} $(aarch64-linux-gnu-gcc --version | sed -n 1p)"
+static_key+=" libc6-dev-arm64-cross=$(dpkg-query -W -f='${Version}' libc6-dev-arm64-cross 2>/dev/null)"
+ST_DIR="$CACHE/mdadm-static/$(printf '%s' "$static_key" | sha256sum | cut -c1-16)"
+if [[ ! -e $ST_DIR/done ]]; then
+  log "mdadm (static): building (log: $ST_DIR/build.log)"
+  rm -rf "$ST_DIR"; mkdir -p "$ST_DIR/root/sbin"
+  dpkg-source --no-check -x "$dsc" "$ST_DIR/build" >/dev/null   # apt checked the hashes
+  make -C "$ST_DIR/build" -j"$(nproc)" "${MDADM_MAKE_ARGS[@]}" mdadm.static >"$ST_DIR/build.log" 2>&1 \
+    || { tail -20 "$ST_DIR/build.log" >&2; die "mdadm static build failed"; }
+  aarch64-linux-gnu-strip -o "$ST_DIR/root/sbin/mdadm" "$ST_DIR/build/mdadm.static"
+  is_static "$ST_DIR/root/sbin/mdadm" || die "mdadm.static is not static"
+  rm -rf "$ST_DIR/build"
+  echo "$static_key" >"$ST_DIR/inputs"; touch "$ST_DIR/done"
+fi
+
+# --- measure both, pick the smaller compressed --------------------------------
+for d in "$DEB_DIR" "$ST_DIR"; do
+  [[ -s $d/packed_size ]] || packed_size "$d/root" >"$d/packed_size"
+  [[ -s $d/raw_size ]] || du -sb --apparent-size "$d/root" | cut -f1 >"$d/raw_size"
+done
+deb_sz=$(cat "$DEB_DIR/packed_size"); st_sz=$(cat "$ST_DIR/packed_size")
+if ((st_sz <= deb_sz)); then choice=static; root=$ST_DIR/root; else choice=debian; root=$DEB_DIR/root; fi
+log "mdadm $md_ver: debian binary+libs $(cat "$DEB_DIR/raw_size") B, $deb_sz B xz;" \
+    "static $(cat "$ST_DIR/raw_size") B, $st_sz B xz -> $choice"
+env_file="$CACHE/inputs.env"
+cat >"$env_file.tmp" <<ENV
+MDADM_VERSION="$md_ver"
+MDADM_CHOICE=$choice
+MDADM_ROOT=$root
+MDADM_DEBIAN_ROOT=$DEB_DIR/root
+MDADM_STATIC_ROOT=$ST_DIR/root
+MDADM_DEBIAN_BYTES=$(cat "$DEB_DIR/raw_size")
+MDADM_DEBIAN_XZ=$deb_sz
+MDADM_STATIC_BYTES=$(cat "$ST_DIR/raw_size")
+MDADM_STATIC_XZ=$st_sz
+BUSYBOX=$BB_DIR/busybox
+BUSYBOX_VERSION="$bb_ver"
+ENV
+mv "$env_file.tmp" "$env_file"
+echo "$env_file"
