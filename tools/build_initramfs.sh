@@ -6,7 +6,8 @@
 #                            [--compress xz|gzip|zstd|none]
 #
 #   /init                  BIN (default: //init:mdboot built static for aarch64): a static
-#                          AArch64 ELF, or a script whose #! interpreter is in the archive
+#                          AArch64 ELF (stored stripped), or a script whose #! interpreter
+#                          is in the archive
 #   /sbin/mdadm            Debian's mdadm for arm64, whichever of Debian's binary (+ its
 #                          libraries and loader) or a static build from Debian's source is
 #                          smaller compressed (tools/initramfs_inputs.sh measures both)
@@ -93,7 +94,11 @@ st=$(mktemp -d "${TMPDIR:-/tmp}/build_initramfs.XXXXXX")
 trap 'rm -rf "$st"' EXIT
 root=$st/root
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,run,tmp,mnt,etc,lib}
-install -m 0755 "$init" "$root/init"
+if [[ $init_kind == static* ]]; then   # symbols are dead weight in the flash
+  aarch64-linux-gnu-strip -o "$root/init" "$init" && chmod 0755 "$root/init"
+else
+  install -m 0755 "$init" "$root/init"
+fi
 cp -a "$MDADM_ROOT/." "$root/"
 if ((shell)); then
   install -m 0755 "$BUSYBOX" "$root/bin/busybox"
@@ -153,13 +158,13 @@ case $compress in
   zstd) zstd -q -19 -T1 -c "$st/initramfs.cpio" >"$st/out" ;;
   none) cp "$st/initramfs.cpio" "$st/out" ;;
 esac
-mkdir -p "$(dirname "$out")"
-mv "$st/out" "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
-size=$(stat -c %s "$out")
+size=$(stat -c %s "$st/out")
 raw=$(stat -c %s "$st/initramfs.cpio")
-log "$out: $size bytes ($compress), $raw uncompressed; init $(stat -c %s "$init") B," \
+log "$out: $size bytes ($compress), $raw uncompressed; init $(stat -c %s "$root/init") B," \
     "mdadm $MDADM_CHOICE, $( ((shell)) && echo busybox || echo 'no shell'), $nmods modules"
-if [[ -z $moddir ]]; then
-  if ((size > BUDGET)); then die "$out: $size bytes exceeds the budget of $BUDGET bytes without modules"; fi
+if [[ -z $moddir ]]; then   # checked before OUT is written: nothing over budget is left behind
+  ((size <= BUDGET)) || die "$out: $size bytes exceeds the budget of $BUDGET bytes without modules (not written)"
   log "budget without modules: $size of $BUDGET bytes"
 fi
+mkdir -p "$(dirname "$out")"
+mv "$st/out" "$out.tmp.$$" && mv "$out.tmp.$$" "$out"

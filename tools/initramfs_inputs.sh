@@ -21,6 +21,7 @@
 # Env: FDT_INITRAMFS_CACHE (default /var/cache/fdt-handoff/initramfs)
 #      FDT_INITRAMFS_UPDATE=1     refresh the apt lists now (default: when older than a day)
 #      FDT_E2E_SOURCES            sources file to read the mirror from
+#      FDT_INITRAMFS_NO_SETUP=1   do not run tools/setup.sh --initramfs first
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,7 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 log() { printf '[initramfs_inputs] %s\n' "$*" >&2; }
 die() { printf '[initramfs_inputs] ERROR: %s\n' "$*" >&2; exit 1; }
 
+[[ ${FDT_INITRAMFS_NO_SETUP:-0} == 1 ]] || "$HERE/setup.sh" --initramfs
 for t in apt-get apt-cache dpkg-deb dpkg-source readelf make aarch64-linux-gnu-gcc \
          aarch64-linux-gnu-strip xz sha256sum; do
   command -v "$t" >/dev/null || die "missing tool: $t (tools/setup.sh --initramfs)"

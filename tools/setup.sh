@@ -6,6 +6,7 @@
 #   tools/setup.sh          build + test dependencies
 #   tools/setup.sh --fuzz   also clang and its runtime for libFuzzer
 #   tools/setup.sh --e2e    also QEMU and cpio for the emulated kexec harness (e2e/)
+#   tools/setup.sh --initramfs  also what tools/build_initramfs.sh and e2e/raid/ need
 set -euo pipefail
 
 packages=(
@@ -35,6 +36,9 @@ for arg in "$@"; do
   case "$arg" in
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     --e2e) packages+=(qemu-system-arm cpio binutils) ;;  # e2e/: qemu-system-aarch64, initramfs, readelf
+    # depmod for a kernel package's modules.dep, dpkg-source + make for mdadm's static
+    # build, xz and cpio to measure the mdadm options, mke2fs for e2e/raid's root image
+    --initramfs) packages+=(kmod dpkg-dev make xz-utils cpio binutils e2fsprogs) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done

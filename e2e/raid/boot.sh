@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# e2e/raid/boot.sh - boots QEMU from the two USB disks of make_disks.sh (MD RAID 0).
+#
+#   e2e/raid/boot.sh [RUN]... [--append ARGS] [--timeout S]
+#
+# Runs (default: probe):
+#   probe          stage 1 = Debian's arm64 kernel with tools/build_initramfs.sh's initramfs
+#                  around e2e/raid/probe_init.sh, a TEMPORARY stand-in init (infrastructure
+#                  check: modules, USB disks, read-only assembly, ro,noload mount, marker).
+#                  Passes when the marker from the RAID root is printed.
+#   target-direct  the target system alone: the kernel, initrd and DTB (+ both overlays,
+#                  applied on the host with fdtoverlay) from the RAID root, booted directly
+#                  with the command line the Armbian rules give; checks target_init.sh (its
+#                  overlay and marker lines), the half of the proof that runs after a kexec.
+# Every boot: qemu-system-aarch64 -M virt -cpu cortex-a57 -nic none, a qemu-xhci controller
+# and two usb-storage disks. The disks are fresh copies of the cached members (the cache is
+# never opened by QEMU); their sha256 must equal the one recorded at creation both before
+# and after the boot, so a boot that writes to its disks fails. Output (serial logs,
+# verdicts) in $FDT_RAID_OUT (default /tmp/fdt-handoff-e2e-out/raid)/<run>/.
+# Ends with "raid: N passed, N failed"; exit 0 only if every run passed.
+set -euo pipefail
+export LC_ALL=C
+LOG_TAG=e2e/raid/boot
+# shellcheck source=e2e/raid/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+OUTROOT=${FDT_RAID_OUT:-/tmp/fdt-handoff-e2e-out/raid}
+runs=() append="" timeout=${FDT_RAID_TIMEOUT:-180}
+while (($#)); do
+  case $1 in
+    --append) append=${2:?}; shift 2 ;;
+    --timeout) timeout=${2:?}; shift 2 ;;
+    probe|target-direct) runs+=("$1"); shift ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+((${#runs[@]})) || runs=(probe)
+
+t0=$(date +%s.%N)
+disks_env=$("$RAID_DIR/make_disks.sh")
+# shellcheck disable=SC1090
+. "$disks_env"
+log "disks: recipe $RECIPE ($(span "$(date +%s.%N)" "$t0") s to make or check)"
+
+sha() { sha256sum <"$1" | cut -d' ' -f1; }
+# Fresh writable copies of both members in $1, checked against the recorded sha256.
+copy_disks() {
+  cp --sparse=always "$DISK0" "$1/disk0.img"; cp --sparse=always "$DISK1" "$1/disk1.img"
+  [[ $(sha "$1/disk0.img") == "$DISK0_SHA256" && $(sha "$1/disk1.img") == "$DISK1_SHA256" ]] \
+    || die "the cached disks differ from their recorded sha256 (run make_disks.sh --force)"
+}
+usb_disks() { # $1=dir ; QEMU arguments for xhci + two usb-storage disks
+  echo -device qemu-xhci,id=xhci \
+    -drive "if=none,id=d0,file=$1/disk0.img,format=raw" -device usb-storage,bus=xhci.0,drive=d0 \
+    -drive "if=none,id=d1,file=$1/disk1.img,format=raw" -device usb-storage,bus=xhci.0,drive=d1
+}
+# Seconds of guest uptime on the first "$TAG [t] ...pattern" line of the log.
+at() { grep -a -m1 "^$1 \[[0-9.]*\] $2" "$3" | sed -n 's/^[A-Z]* \[\([0-9.]*\)\].*/\1/p'; }
+
+passed=0 failed=0
+verdict() { # $1=run $2=dir $3=tag ; checks the log and the disks, prints the verdict
+  local run=$1 d=$2 tag=$3 problems=()
+  tr -d '\r' <"$d/serial.log" >"$d/serial.txt"
+  grep -aq "^$tag \[[0-9.]*\] marker: $MARKER\$" "$d/serial.txt" || problems+=("no '$tag marker: $MARKER' line")
+  grep -aq "^$tag \[[0-9.]*\] done\$" "$d/serial.txt" || problems+=("no '$tag done' line")
+  if grep -aq "^$tag \[[0-9.]*\] FAIL" "$d/serial.txt"; then problems+=("$(grep -a -m1 "^$tag .* FAIL" "$d/serial.txt")"); fi
+  [[ $(sha "$d/disk0.img") == "$DISK0_SHA256" ]] || problems+=("disk0 was written (sha256 changed)")
+  [[ $(sha "$d/disk1.img") == "$DISK1_SHA256" ]] || problems+=("disk1 was written (sha256 changed)")
+  if [[ $run == target-direct ]]; then
+    grep -aq "^TARGET \[[0-9.]*\] overlay mdboot-armbian-overlay sun50i-h616-mdboot-marker.dtbo applied" "$d/serial.txt" \
+      || problems+=("the armbian overlay's node is missing")
+    grep -aq "^TARGET \[[0-9.]*\] overlay mdboot-user-overlay overlay-user/mdboot-user.dtbo applied" "$d/serial.txt" \
+      || problems+=("the user overlay's node is missing")
+  fi
+  echo "PHASES $run: QEMU start to power-off $(span "$t_end" "$t_start") s (host);" \
+       "guest uptime: start $(at "$tag" 'start\|kernel=' "$d/serial.txt") s," \
+       "modules $(at "$tag" 'modules loaded' "$d/serial.txt") s, disks $(at "$tag" 'block devices present' "$d/serial.txt") s," \
+       "array $(at "$tag" 'array:' "$d/serial.txt") s, marker $(at "$tag" 'marker:' "$d/serial.txt") s" | tee "$d/phases.txt"
+  if ((${#problems[@]})); then
+    failed=$((failed + 1)); echo "FAIL $run"; printf '  - %s\n' "${problems[@]}"
+    echo "  serial log: $d/serial.txt (last lines:)"; tail -25 "$d/serial.txt" | sed 's/^/    | /'
+  else
+    passed=$((passed + 1)); echo "PASS $run: marker read from the RAID 0 root, disks unchanged (sha256)"
+  fi
+}
+
+for run in "${runs[@]}"; do
+  d=$OUTROOT/$run; rm -rf "$d"; mkdir -p "$d"
+  copy_disks "$d"
+  case $run in
+    probe)
+      "$REPO/tools/build_initramfs.sh" -o "$d/initramfs.cpio.xz" --init "$RAID_DIR/probe_init.sh" \
+        --modules "$KMOD" --file "$RAID_DIR/guest-lib.sh:/lib/raid-lib.sh" 2>"$d/initramfs.log" \
+        || { cat "$d/initramfs.log" >&2; die "initramfs build failed"; }
+      grep 'build_initramfs: /' "$d/initramfs.log" >&2
+      tag=PROBE kernel=$KERNEL initrd=$d/initramfs.cpio.xz dtb=() cmdline="console=ttyAMA0 panic=-1 $append" ;;
+    target-direct)
+      b=$TREE/boot
+      fdtoverlay -i "$VIRT_DTB" -o "$d/target.dtb" "$b/dtb/allwinner/overlay/sun50i-h616-mdboot-marker.dtbo" \
+        "$b/overlay-user/mdboot-user.dtbo" || die "fdtoverlay failed"
+      # The Armbian command line for armbianEnv.txt (boot-sun50i-next.cmd's order), by hand.
+      cmdline="root=/dev/md/root rootwait rootfstype=ext4 splash=verbose console=ttyS0,115200 consoleblank=0"
+      cmdline+=" loglevel=7 ubootpart= usb-storage.quirks=0x2537:0x1066:u,0x2537:0x1068:u"
+      cmdline+=" console=ttyAMA0 mdboot.e2e=raid0  cgroup_enable=memory"
+      tag=TARGET kernel=$b/vmlinuz-$KREL initrd=$b/initrd.img-$KREL dtb=(-dtb "$d/target.dtb") ;;
+  esac
+  log "$run: booting (serial log: $d/serial.log)"
+  t_start=$(date +%s.%N)
+  # shellcheck disable=SC2046
+  raid_qemu "$d/serial.log" "$timeout" -kernel "$kernel" -initrd "$initrd" "${dtb[@]}" -append "$cmdline" \
+    $(usb_disks "$d") || log "$run: qemu exited with $?"
+  t_end=$(date +%s.%N)
+  verdict "$run" "$d" "$tag"
+  rm -f "$d/disk0.img" "$d/disk1.img"
+done
+echo "raid: $passed passed, $failed failed"
+((failed == 0))
