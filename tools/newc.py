@@ -56,7 +56,8 @@ def parse_node(spec):
     return parts[0].lstrip("/"), kind | int(parts[4], 8), (int(parts[2]), int(parts[3]))
 
 
-def write(out, root, nodes, mtime):
+def collect(root, nodes):
+    """Archive path -> (kind, payload); exits on anything it cannot archive."""
     items = {rel: (kind, payload) for rel, kind, payload in walk(root)}
     for path, mode, rdev in nodes:
         if path in items:
@@ -65,6 +66,10 @@ def write(out, root, nodes, mtime):
         if parent and items.get(parent, ("",))[0] != "dir":
             sys.exit(f"newc.py: --node {path}: parent folder {parent} is not in the archive")
         items[path] = ("node", (mode, rdev))
+    return items
+
+
+def write(out, items, mtime):
     ino = 0
     for rel in sorted(items, key=lambda p: p.split("/")):
         kind, payload = items[rel]
@@ -94,11 +99,16 @@ def main():
     args = ap.parse_args()
     if not os.path.isdir(args.root):
         sys.exit(f"newc.py: --root {args.root}: not a folder")
-    nodes = [parse_node(n) for n in args.node]
+    items = collect(args.root, [parse_node(n) for n in args.node])   # all checks before writing
     tmp = args.output + ".tmp"
-    with open(tmp, "wb") as out:
-        write(out, args.root, nodes, args.mtime)
-    os.replace(tmp, args.output)
+    try:
+        with open(tmp, "wb") as out:
+            write(out, items, args.mtime)
+        os.replace(tmp, args.output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
 
 
 if __name__ == "__main__":
