@@ -30,6 +30,7 @@ LOG_TAG=e2e/raid/make_disks
 # shellcheck source=e2e/raid/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 force=0; [[ ${1:-} == --force ]] && force=1
+t0=$(date +%s.%N)
 
 DISK_MIB=64              # each member
 FS_MIB=112               # the ext4 image; must fit the array (2 x 64 MiB - metadata)
@@ -61,7 +62,6 @@ if ((!force)) && [[ -r $OUT/disks.env ]] && (. "$OUT/disks.env" &&
   echo "$OUT/disks.env"; exit 0
 fi
 log "recipe $KEY: building the disks in $OUT"
-t0=$(date +%s.%N)
 W=$RAID_CACHE/disks/$KEY.tmp
 rm -rf "$W"; mkdir -p "$W"
 
