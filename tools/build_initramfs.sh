@@ -3,7 +3,7 @@
 #
 #   tools/build_initramfs.sh -o OUT [--modules DIR] [--init BIN] [--no-shell]
 #                            [--module NAME]... [--file SRC:DEST[:MODE]]...
-#                            [--compress xz|gzip|zstd|none]
+#                            [--compress xz|gzip|zstd|none] [--busybox rescue|debian]
 #
 #   /init                  BIN (default: //init:mdboot built static for aarch64): a static
 #                          AArch64 ELF (stored stripped), or a script whose #! interpreter
@@ -11,7 +11,9 @@
 #   /sbin/mdadm            Debian's mdadm for arm64, whichever of Debian's binary (+ its
 #                          libraries and loader) or a static build from Debian's source is
 #                          smaller compressed (tools/initramfs_inputs.sh measures both)
-#   /bin/busybox, /bin/sh  busybox-static:arm64, the rescue shell (left out with --no-shell)
+#   /bin/busybox, /bin/sh  the rescue shell (left out with --no-shell): by default busybox
+#                          built static from Debian's source with tools/busybox-rescue.config's
+#                          applets only; --busybox debian takes busybox-static:arm64 whole
 #   /dev/console           a character node 5:1 (the kernel opens it for /init's stdio)
 #   /dev /proc /sys /run /tmp /mnt   empty mount points
 #   /lib/modules/<ver>/... with --modules DIR (a kernel's lib/modules/<ver> tree): the QEMU
@@ -41,7 +43,7 @@ usage() { sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 BUDGET=1500000
 PROFILE_MODULES=(xhci-pci xhci-hcd usb-storage sd_mod md-mod raid0 ext4)
-out="" moddir="" init="" shell=1 compress=xz extra_modules=() files=()
+out="" moddir="" init="" shell=1 compress=xz extra_modules=() files=() busybox=rescue
 while (($#)); do
   case $1 in
     -o) out=${2:?}; shift 2 ;;
@@ -51,12 +53,14 @@ while (($#)); do
     --module) extra_modules+=("${2:?}"); shift 2 ;;
     --file) files+=("${2:?}"); shift 2 ;;
     --compress) compress=${2:?}; shift 2 ;;
+    --busybox) busybox=${2:?}; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
 [[ -n $out ]] || usage
 case $compress in xz|gzip|zstd|none) ;; *) die "--compress $compress: expected xz, gzip, zstd or none" ;; esac
+case $busybox in rescue|debian) ;; *) die "--busybox $busybox: expected rescue or debian" ;; esac
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
 
 # --- the init -------------------------------------------------------------------
@@ -101,7 +105,8 @@ else
 fi
 cp -a "$MDADM_ROOT/." "$root/"
 if ((shell)); then
-  install -m 0755 "$BUSYBOX" "$root/bin/busybox"
+  if [[ $busybox == debian ]]; then bb=$BUSYBOX_DEBIAN; else bb=$BUSYBOX_RESCUE; fi
+  install -m 0755 "$bb" "$root/bin/busybox"
   ln -s busybox "$root/bin/sh"
 fi
 for f in "${files[@]}"; do
@@ -114,7 +119,7 @@ manifest=$root/etc/mdboot-initramfs.txt
 {
   echo "init: $(basename "$init") ($init_kind, $(sha256sum <"$init" | cut -c1-16))"
   echo "mdadm: $MDADM_VERSION ($MDADM_CHOICE; debian+libs ${MDADM_DEBIAN_XZ} B xz, static ${MDADM_STATIC_XZ} B xz)"
-  ((shell)) && echo "busybox: $BUSYBOX_VERSION (busybox-static)"
+  if ((shell)); then echo "busybox: $BUSYBOX_VERSION ($busybox)"; fi
 } >"$manifest"
 
 # --- modules -------------------------------------------------------------------
@@ -161,7 +166,7 @@ esac
 size=$(stat -c %s "$st/out")
 raw=$(stat -c %s "$st/initramfs.cpio")
 log "$out: $size bytes ($compress), $raw uncompressed; init $(stat -c %s "$root/init") B," \
-    "mdadm $MDADM_CHOICE, $( ((shell)) && echo busybox || echo 'no shell'), $nmods modules"
+    "mdadm $MDADM_CHOICE, $( ((shell)) && echo "busybox $busybox" || echo 'no shell'), $nmods modules"
 if [[ -z $moddir ]]; then   # checked before OUT is written: nothing over budget is left behind
   ((size <= BUDGET)) || die "$out: $size bytes exceeds the budget of $BUDGET bytes without modules (not written)"
   log "budget without modules: $size of $BUDGET bytes"

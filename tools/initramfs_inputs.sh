@@ -10,9 +10,12 @@
 #     static  a static build of the same version from Debian's source package
 #             (apt-get source: Debian's patches applied) with
 #             aarch64-linux-gnu-gcc against the cross libc, -DNO_LIBUDEV
-#   busybox busybox-static:arm64 (the rescue shell and the QEMU scripts)
+#   busybox two ways: "debian" = busybox-static:arm64 as Debian ships it (every applet; the
+#           QEMU test scripts use it), "rescue" = Debian's busybox source built static with
+#           only tools/busybox-rescue.config's options (the initramfs's rescue shell)
 #
-# Prints the path of an env file (MDADM_ROOT, MDADM_CHOICE, sizes, BUSYBOX)
+# Prints the path of an env file (MDADM_ROOT, MDADM_CHOICE, sizes, BUSYBOX_DEBIAN,
+# BUSYBOX_RESCUE)
 # that build_initramfs.sh sources. Every output directory is keyed by its
 # inputs (package versions; for the static build also the source .dsc hash,
 # this script's build recipe and the cross compiler's version), so a Debian
@@ -63,6 +66,43 @@ if [[ ! -x $BB_DIR/busybox ]]; then
   is_static "$tmp/bin/busybox" || die "busybox-static's /bin/busybox is not static"
   mkdir -p "$BB_DIR"; cp "$tmp/bin/busybox" "$BB_DIR/busybox.tmp"; mv "$BB_DIR/busybox.tmp" "$BB_DIR/busybox"
   rm -rf "$tmp"
+fi
+
+# --- busybox, rescue build: Debian's source, allnoconfig + tools/busybox-rescue.config --
+bbsrc_dir="$CACHE/src/busybox-$bb_ver"
+mkdir -p "$bbsrc_dir"
+bbdsc=$(ls "$bbsrc_dir"/*.dsc 2>/dev/null | sed -n 1p || true)
+if [[ -z $bbdsc ]]; then
+  log "busybox (rescue): apt-get source busybox=$(ver busybox)"
+  (cd "$bbsrc_dir" && apt-get "${APT_OPTS[@]}" source --download-only "busybox=$(ver busybox)" >&2) \
+    || die "apt-get source busybox failed"
+  bbdsc=$(ls "$bbsrc_dir"/*.dsc | sed -n 1p)
+fi
+bbr_key="$(sha256sum <"$bbdsc" | cut -d' ' -f1) $(sha256sum <"$HERE/busybox-rescue.config" | cut -d' ' -f1)"
+bbr_key+=" $(aarch64-linux-gnu-gcc --version | sed -n 1p) $(dpkg-query -W -f='${Version}' libc6-dev-arm64-cross 2>/dev/null)"
+BBR_DIR="$CACHE/busybox-rescue/$(printf '%s' "$bbr_key" | sha256sum | cut -c1-16)"
+if [[ ! -e $BBR_DIR/done ]]; then
+  log "busybox (rescue): building (log: $BBR_DIR/build.log)"
+  rm -rf "$BBR_DIR"; mkdir -p "$BBR_DIR"
+  dpkg-source --no-check -x "$bbdsc" "$BBR_DIR/build" >/dev/null   # apt checked the hashes
+  bb_build() { # errexit does not reach into a function called left of ||: check each step
+    cd "$BBR_DIR/build" || return 1
+    make allnoconfig >/dev/null || return 1
+    local k v line
+    while IFS='=' read -r k v; do
+      sed -i "/^# $k is not set\$/d; /^$k=/d" .config; echo "$k=$v" >>.config
+    done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$HERE/busybox-rescue.config")
+    yes '' | make oldconfig >/dev/null 2>&1
+    # every requested option must survive oldconfig (a typo, an unmet dependency)
+    while read -r line; do
+      grep -qx "$line" .config || { echo "tools/busybox-rescue.config: $line did not stick"; return 1; }
+    done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$HERE/busybox-rescue.config")
+    make -j"$(nproc)" CROSS_COMPILE=aarch64-linux-gnu- busybox
+  }
+  (bb_build) >"$BBR_DIR/build.log" 2>&1 || { tail -20 "$BBR_DIR/build.log" >&2; die "busybox rescue build failed"; }
+  aarch64-linux-gnu-strip -o "$BBR_DIR/busybox" "$BBR_DIR/build/busybox"
+  is_static "$BBR_DIR/busybox" || die "the rescue busybox is not static"
+  rm -rf "$BBR_DIR/build" "$BBR_DIR"/*.orig.tar.*; echo "$bbr_key" >"$BBR_DIR/inputs"; touch "$BBR_DIR/done"
 fi
 
 # --- mdadm, option debian: Debian's binary + its NEEDED libraries + loader ----
@@ -119,9 +159,14 @@ if [[ ! -e $ST_DIR/done ]]; then
     || { tail -20 "$ST_DIR/build.log" >&2; die "mdadm static build failed"; }
   aarch64-linux-gnu-strip -o "$ST_DIR/root/sbin/mdadm" "$ST_DIR/build/mdadm.static"
   is_static "$ST_DIR/root/sbin/mdadm" || die "mdadm.static is not static"
-  rm -rf "$ST_DIR/build"
+  rm -rf "$ST_DIR/build" "$ST_DIR"/*.orig.tar.*
   echo "$static_key" >"$ST_DIR/inputs"; touch "$ST_DIR/done"
 fi
+
+# Only the current input set of each kind is kept.
+for d in "$BBR_DIR" "$DEB_DIR" "$ST_DIR"; do
+  find "$(dirname "$d")" -mindepth 1 -maxdepth 1 ! -name "$(basename "$d")" -exec rm -rf {} +
+done
 
 # --- measure both, pick the smaller compressed --------------------------------
 for d in "$DEB_DIR" "$ST_DIR"; do
@@ -143,7 +188,8 @@ MDADM_DEBIAN_BYTES=$(cat "$DEB_DIR/raw_size")
 MDADM_DEBIAN_XZ=$deb_sz
 MDADM_STATIC_BYTES=$(cat "$ST_DIR/raw_size")
 MDADM_STATIC_XZ=$st_sz
-BUSYBOX=$BB_DIR/busybox
+BUSYBOX_DEBIAN=$BB_DIR/busybox
+BUSYBOX_RESCUE=$BBR_DIR/busybox
 BUSYBOX_VERSION="$bb_ver"
 ENV
 mv "$env_file.tmp" "$env_file"

@@ -83,7 +83,7 @@ cp "$W/virt.dtb" "$B/dtb-$KREL/allwinner/qemu-virt.dtb"
 dtc -q -@ -I dts -O dtb -o "$B/dtb-$KREL/allwinner/overlay/sun50i-h616-mdboot-marker.dtbo" "$RAID_DIR/overlay-armbian.dts"
 dtc -q -@ -I dts -O dtb -o "$B/overlay-user/mdboot-user.dtbo" "$RAID_DIR/overlay-user.dts"
 # The target initrd, wrapped the way Armbian's 99-uboot hook does.
-"$REPO/tools/build_initramfs.sh" -o "$B/initrd.img-$KREL" --compress gzip --init "$RAID_DIR/target_init.sh" \
+"$REPO/tools/build_initramfs.sh" -o "$B/initrd.img-$KREL" --compress gzip --busybox debian --init "$RAID_DIR/target_init.sh" \
   --modules "$KMOD" --file "$RAID_DIR/guest-lib.sh:/lib/raid-lib.sh" --file "$REPO/e2e/guest-lib.sh:/lib/e2e-lib.sh" \
   2>"$W/target-initrd.log" || { cat "$W/target-initrd.log" >&2; die "target initrd build failed"; }
 mkimage -A arm64 -O linux -T ramdisk -C gzip -n uInitrd -d "$B/initrd.img-$KREL" "$B/uInitrd-$KREL" >/dev/null
@@ -112,7 +112,7 @@ E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L armbi_root -U "$F
   || die "mke2fs -d failed"
 truncate -s "${DISK_MIB}M" "$W/disk0.img" "$W/disk1.img"
 printf 'ARRAY_UUID=%s\nHOMEHOST=%s\nNAME=%s\nCHUNK=%s\n' "$ARRAY_UUID" "$HOMEHOST" "$NAME" "$CHUNK" >"$W/prep.conf"
-"$REPO/tools/build_initramfs.sh" -o "$W/prep.cpio" --compress none --init "$RAID_DIR/prep_init.sh" \
+"$REPO/tools/build_initramfs.sh" -o "$W/prep.cpio" --compress none --busybox debian --init "$RAID_DIR/prep_init.sh" \
   --modules "$KMOD" --module virtio_mmio --module virtio_blk \
   --file "$RAID_DIR/guest-lib.sh:/lib/raid-lib.sh" --file "$W/prep.conf:/etc/prep.conf" \
   2>"$W/prep-initrd.log" || { cat "$W/prep-initrd.log" >&2; die "prep initramfs build failed"; }
