@@ -75,7 +75,7 @@ default_init() { # builds //init:mdboot for aarch64 the way tools/e2e.sh builds 
     || die "bazel build --config=aarch64 //init:mdboot failed"
   echo "$(cd "$REPO" && bazel --output_base="$base" info --config=aarch64 bazel-bin 2>/dev/null)/init/mdboot"
 }
-[[ -n $init ]] || init=$(default_init)
+[[ -n $init ]] || init=$(default_init) || exit 1
 [[ -r $init ]] || die "--init $init: cannot read it"
 if [[ $(head -c4 "$init" | od -An -tx1 | tr -d ' ') == 7f454c46 ]]; then
   readelf -h "$init" | grep -q 'Machine:.*AArch64' || die "--init $init: not an AArch64 ELF"

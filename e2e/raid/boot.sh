@@ -12,6 +12,10 @@
 #                  applied on the host with fdtoverlay) from the RAID root, booted directly
 #                  with the command line the Armbian rules give; checks target_init.sh (its
 #                  overlay and marker lines), the half of the proof that runs after a kexec.
+#   fault-one-disk the probe with only the first disk: passes when the probe names the
+#                  missing member after its wait (the shape of the fault runs to come)
+#   selftest-write the probe told to write one sector of the second disk: passes when the
+#                  sha256 check notices (the write guard can fail)
 # Every boot: qemu-system-aarch64 -M virt -cpu cortex-a57 -nic none, a qemu-xhci controller
 # and two usb-storage disks. The disks are fresh copies of the cached members (the cache is
 # never opened by QEMU); their sha256 must equal the one recorded at creation both before
@@ -29,13 +33,14 @@ while (($#)); do
   case $1 in
     --append) append=${2:?}; shift 2 ;;
     --timeout) timeout=${2:?}; shift 2 ;;
-    probe|target-direct) runs+=("$1"); shift ;;
+    probe|target-direct|fault-one-disk|selftest-write) runs+=("$1"); shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
 ((${#runs[@]})) || runs=(probe)
 
 t0=$(date +%s.%N)
+mkdir -p "$OUTROOT"; rm -f "$OUTROOT/probe-initramfs.cpio.xz"
 disks_env=$("$RAID_DIR/make_disks.sh")
 # shellcheck disable=SC1090
 . "$disks_env"
@@ -48,13 +53,18 @@ copy_disks() {
   [[ $(sha "$1/disk0.img") == "$DISK0_SHA256" && $(sha "$1/disk1.img") == "$DISK1_SHA256" ]] \
     || die "the cached disks differ from their recorded sha256 (run make_disks.sh --force)"
 }
-usb_disks() { # $1=dir ; QEMU arguments for xhci + two usb-storage disks
-  echo -device qemu-xhci,id=xhci \
-    -drive "if=none,id=d0,file=$1/disk0.img,format=raw" -device usb-storage,bus=xhci.0,drive=d0 \
-    -drive "if=none,id=d1,file=$1/disk1.img,format=raw" -device usb-storage,bus=xhci.0,drive=d1
+usb_disks() { # $1=dir $2=number of disks ; QEMU arguments for xhci + usb-storage disks
+  local i args=(-device qemu-xhci,id=xhci)
+  for ((i = 0; i < $2; i++)); do
+    args+=(-drive "if=none,id=d$i,file=$1/disk$i.img,format=raw" -device "usb-storage,bus=xhci.0,drive=d$i")
+  done
+  echo "${args[@]}"
 }
 # Seconds of guest uptime on the first "$TAG [t] ...pattern" line of the log.
-at() { grep -a -m1 "^$1 \[[0-9.]*\] $2" "$3" | sed -n 's/^[A-Z]* \[\([0-9.]*\)\].*/\1/p'; }
+at() {
+  local t; t=$(grep -a -m1 "^$1 \[[0-9.]*\] $2" "$3" | sed -n 's/^[A-Z]* \[\([0-9.]*\)\].*/\1/p')
+  echo "${t:--}"
+}
 
 passed=0 failed=0
 verdict() { # $1=run $2=dir $3=tag ; checks the log and the disks, prints the verdict
@@ -75,24 +85,47 @@ verdict() { # $1=run $2=dir $3=tag ; checks the log and the disks, prints the ve
        "guest uptime: start $(at "$tag" 'start\|kernel=' "$d/serial.txt") s," \
        "modules $(at "$tag" 'modules loaded' "$d/serial.txt") s, disks $(at "$tag" 'block devices present' "$d/serial.txt") s," \
        "array $(at "$tag" 'array:' "$d/serial.txt") s, marker $(at "$tag" 'marker:' "$d/serial.txt") s" | tee "$d/phases.txt"
+  # The fault and self-test runs pass when exactly their expected problem shows.
+  case $run in
+    fault-one-disk)
+      if grep -aq "^PROBE \[[0-9.]*\] FAIL block devices missing after the wait: sdb" "$d/serial.txt" \
+         && [[ $(sha "$d/disk0.img") == "$DISK0_SHA256" ]]; then problems=()
+      else problems+=("expected: the probe names sdb as missing after its wait, disk0 unchanged"); fi ;;
+    selftest-write)
+      if [[ " ${problems[*]} " == *"disk1 was written"* && ${#problems[@]} == 1 ]]; then problems=()
+      else problems+=("expected exactly one problem: disk1 was written"); fi ;;
+  esac
   if ((${#problems[@]})); then
     failed=$((failed + 1)); echo "FAIL $run"; printf '  - %s\n' "${problems[@]}"
     echo "  serial log: $d/serial.txt (last lines:)"; tail -25 "$d/serial.txt" | sed 's/^/    | /'
   else
-    passed=$((passed + 1)); echo "PASS $run: marker read from the RAID 0 root, disks unchanged (sha256)"
+    passed=$((passed + 1))
+    case $run in
+      fault-one-disk) echo "PASS $run: the missing member was named after the wait" ;;
+      selftest-write) echo "PASS $run: the sha256 check caught the write" ;;
+      *) echo "PASS $run: marker read from the RAID 0 root, disks unchanged (sha256)" ;;
+    esac
   fi
 }
 
 for run in "${runs[@]}"; do
   d=$OUTROOT/$run; rm -rf "$d"; mkdir -p "$d"
   copy_disks "$d"
+  ndisks=2 extra=""
   case $run in
-    probe)
-      "$REPO/tools/build_initramfs.sh" -o "$d/initramfs.cpio.xz" --init "$RAID_DIR/probe_init.sh" \
-        --modules "$KMOD" --file "$RAID_DIR/guest-lib.sh:/lib/raid-lib.sh" 2>"$d/initramfs.log" \
-        || { cat "$d/initramfs.log" >&2; die "initramfs build failed"; }
-      grep 'build_initramfs: /' "$d/initramfs.log" >&2
-      tag=PROBE kernel=$KERNEL initrd=$d/initramfs.cpio.xz dtb=() cmdline="console=ttyAMA0 panic=-1 $append" ;;
+    fault-one-disk) ndisks=1 ;;
+    selftest-write) extra="probe.selftest_write" ;;
+  esac
+  case $run in
+    probe|fault-one-disk|selftest-write)
+      probe_initrd=$OUTROOT/probe-initramfs.cpio.xz   # one build serves every probe run
+      if [[ ! -s $probe_initrd ]]; then
+        "$REPO/tools/build_initramfs.sh" -o "$probe_initrd" --init "$RAID_DIR/probe_init.sh" \
+          --modules "$KMOD" --file "$RAID_DIR/guest-lib.sh:/lib/raid-lib.sh" 2>"$OUTROOT/probe-initramfs.log" \
+          || { cat "$OUTROOT/probe-initramfs.log" >&2; die "initramfs build failed"; }
+        grep 'build_initramfs: /' "$OUTROOT/probe-initramfs.log" >&2
+      fi
+      tag=PROBE kernel=$KERNEL initrd=$probe_initrd dtb=() cmdline="console=ttyAMA0 panic=-1 $extra $append" ;;
     target-direct)
       b=$TREE/boot
       fdtoverlay -i "$VIRT_DTB" -o "$d/target.dtb" "$b/dtb/allwinner/overlay/sun50i-h616-mdboot-marker.dtbo" \
@@ -107,7 +140,7 @@ for run in "${runs[@]}"; do
   t_start=$(date +%s.%N)
   # shellcheck disable=SC2046
   raid_qemu "$d/serial.log" "$timeout" -kernel "$kernel" -initrd "$initrd" "${dtb[@]}" -append "$cmdline" \
-    $(usb_disks "$d") || log "$run: qemu exited with $?"
+    $(usb_disks "$d" "$ndisks") || log "$run: qemu exited with $?"
   t_end=$(date +%s.%N)
   verdict "$run" "$d" "$tag"
   rm -f "$d/disk0.img" "$d/disk1.img"

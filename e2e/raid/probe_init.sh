@@ -11,6 +11,13 @@ TAG=PROBE
 raid_setup
 say "start, kernel $(uname -r)"
 load_modules
+# Harness self-test (boot.sh selftest-write): write one sector, which the sha256 check
+# after the boot must notice.
+case " $(cat /proc/cmdline) " in *" probe.selftest_write "*)
+  wait_blocks 30 sdb
+  echo "probe self-test write" | dd of=/dev/sdb bs=512 seek=120000 count=1 2>/dev/null
+  sync; blockdev --flushbufs /dev/sdb; say "self-test: wrote one sector of sdb" ;;
+esac
 wait_blocks 30 sda sdb
 assemble_ro_and_mount sda sdb
 say "marker: $(cat /mnt/etc/mdboot-marker 2>/dev/null || echo '<missing>')"
