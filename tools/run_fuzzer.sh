@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Builds //fdt:reconcile_fuzzer with clang + libFuzzer + ASan/UBSan and runs
-# it for a bounded time over a scratch copy of the seeds in testdata/fuzz/.
+# Builds a fuzz target with clang + libFuzzer + ASan/UBSan and runs it for a
+# bounded time over a scratch copy of its seeds:
+#   reconcile  //fdt:reconcile_fuzzer (load + apply + reconcile of a DTB);
+#              seeds testdata/fuzz/*.seed
+#   image      //kexec:image_fuzzer (ParseKernel, StripUbootLegacyHeader);
+#              seeds: the kernel fixtures in testdata/kernel/ (Debian's real
+#              Image head, Image, Image.gz, Image.zst, EFI zboot gzip/zstd,
+#              uImage, uImage.gz, uInitrd) and the reproducers of earlier
+#              findings in testdata/fuzz/kernel/*.seed
 #
-# Usage: tools/run_fuzzer.sh [SECONDS] [-- extra libFuzzer flags]
-#   SECONDS defaults to $FDT_FUZZ_SECONDS or 60.
+# Usage: tools/run_fuzzer.sh [--target reconcile|image] [SECONDS]
+#                            [-- extra libFuzzer flags]
+#   --target defaults to reconcile; SECONDS to $FDT_FUZZ_SECONDS or 60.
 #
 # The fuzz build uses its own Bazel output base, because switching the C++
 # toolchain to clang (--config=fuzz sets --repo_env=CC=clang) re-configures
@@ -24,6 +32,18 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${root}"
 
 seconds="${FDT_FUZZ_SECONDS:-60}"
+target=reconcile
+if [[ $# -gt 1 && "$1" == "--target" ]]; then
+  target="$2"
+  shift 2
+fi
+case "${target}" in
+  reconcile) label=//fdt:reconcile_fuzzer ;;
+  image) label=//kexec:image_fuzzer ;;
+  *)
+    echo "run_fuzzer.sh: --target wants reconcile or image, got '${target}'" >&2
+    exit 2 ;;
+esac
 if [[ $# -gt 0 && "$1" != "--" ]]; then
   seconds="$1"
   shift
@@ -71,16 +91,26 @@ trap cleanup EXIT
 
 # --symlink_prefix=/: no bazel-* links from this second output base, or the
 # host build's `//...` would walk into them as packages.
-bazel_fuzz build --config=fuzz --symlink_prefix=/ //fdt:reconcile_fuzzer
-fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/fdt/reconcile_fuzzer"
+bazel_fuzz build --config=fuzz --symlink_prefix=/ "${label}"
+rel="${label#//}"
+fuzzer="$(bazel_fuzz info --config=fuzz bazel-bin 2>/dev/null)/${rel/://}"
 
 # libFuzzer adds the inputs it finds to the first corpus directory; work on
 # a copy so testdata/ stays as committed.
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/fdt-fuzz-corpus.XXXXXX")"
-cp testdata/fuzz/*.seed "${scratch}/"
+if [[ "${target}" == reconcile ]]; then
+  cp testdata/fuzz/*.seed "${scratch}/"
+else
+  # Every fixture in the filegroup (not the scripts, BUILD or SHA256SUMS).
+  for f in $(sed -n 's/^ *"\([^"/:]*\)",$/\1/p' testdata/kernel/BUILD.bazel); do
+    cp "testdata/kernel/${f}" "${scratch}/"
+  done
+  cp testdata/fuzz/kernel/*.seed "${scratch}/" 2>/dev/null || true
+fi
+artifacts="${artifacts}/${target}"
 mkdir -p "${artifacts}"
 
-echo "run_fuzzer.sh: fuzzing for ${seconds} s; corpus ${scratch}," \
+echo "run_fuzzer.sh: fuzzing ${label} for ${seconds} s; corpus ${scratch}," \
   "artifacts in ${artifacts}/" >&2
 rc=0
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
@@ -101,4 +131,4 @@ if [[ ${rc} -ne 0 ]]; then
   done
   exit "${rc}"
 fi
-echo "run_fuzzer.sh: no crash in ${seconds} s" >&2
+echo "run_fuzzer.sh: ${label}: no crash in ${seconds} s" >&2
