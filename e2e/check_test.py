@@ -2,6 +2,8 @@
 """e2e/check_test.py - offline tests of e2e/check.py's verdicts on synthetic serial logs.
 
 Needs dtc. Run: python3 e2e/check_test.py   (last line: "check_test: N passed, N failed")
+Bazel runs it as //e2e:check_test; there each case also goes to $XML_OUTPUT_FILE (JUnit XML),
+so tools/test.sh counts the cases, not one target.
 """
 import base64
 import gzip
@@ -11,6 +13,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -76,8 +79,22 @@ def set_prop_bytes(blob, name, new):
     return bytes(b)
 
 
+def write_junit(path, results):
+    """results: (name, ok, detail). One <testcase> per case, <failure> when not ok."""
+    suite = ET.Element("testsuite", name="check_test", tests=str(len(results)),
+                       failures=str(sum(not ok for _, ok, _ in results)))
+    for name, ok, detail in results:
+        case = ET.SubElement(suite, "testcase", classname="check_test", name=name)
+        if not ok:
+            ET.SubElement(case, "failure", message=detail)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
 def main():
     passed = failed = 0
+    results = []
     with tempfile.TemporaryDirectory() as d:
         open(os.path.join(d, "initrd"), "wb").write(INITRD)
         src = os.path.join(d, "t.dts")
@@ -116,6 +133,9 @@ def main():
             print("%s %-40s %s" % ("ok  " if ok else "FAIL", name, first))
             passed += ok
             failed += not ok
+            results.append((name, ok, first))
+    if os.environ.get("XML_OUTPUT_FILE"):
+        write_junit(os.environ["XML_OUTPUT_FILE"], results)
     print("check_test: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
