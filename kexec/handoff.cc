@@ -58,10 +58,6 @@ absl::Status CheckHandoffInput(const HandoffInput& input) {
     return absl::InvalidArgumentError(
         "handoff: the initrd address comes from the plan; do not set it");
   }
-  if (input.corrupt_digest_for_test.has_value() && !input.verify) {
-    return absl::InvalidArgumentError(
-        "handoff: corrupting a digest needs the verifying purgatory");
-  }
   return absl::OkStatus();
 }
 
@@ -136,18 +132,7 @@ absl::Status AddVerification(const HandoffInput& input, Handoff* handoff) {
     region.address = s.mem;
     region.length = s.memsz;
     region.sha256 = hash.Finish();
-    if (input.corrupt_digest_for_test == s.role) {
-      region.sha256[0] ^= 1;  // See HandoffInput: the e2e proof only.
-      handoff->corrupted_region =
-          static_cast<int>(handoff->verify_regions.size());
-    }
     handoff->verify_regions.push_back(region);
-  }
-  if (input.corrupt_digest_for_test.has_value() &&
-      handoff->corrupted_region < 0) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "handoff: no %s segment to corrupt the digest of",
-        RoleName(*input.corrupt_digest_for_test)));
   }
   // The new kernel's console is where someone will be looking. Without a
   // usable one the check still runs; only the message has nowhere to go,
@@ -238,16 +223,8 @@ absl::StatusOr<Handoff> PrepareAndLoad(const HandoffInput& input,
 
 std::string FormatPurgatory(const Handoff& h) {
   if (!h.verify) return "purgatory: x0 = DTB, x1..x3 = 0, no verification";
-  std::string line = absl::StrFormat(
-      "purgatory: verifying (sha256 of %u segments, %s)",
-      h.verify_regions.size(), DescribeUart(h.verify_uart));
-  if (h.corrupted_region >= 0) {
-    absl::StrAppendFormat(&line,
-                          "; TEST ONLY: the digest of segment %d is corrupted "
-                          "on purpose, the purgatory will halt",
-                          h.corrupted_region);
-  }
-  return line;
+  return absl::StrFormat("purgatory: verifying (sha256 of %u segments, %s)",
+                         h.verify_regions.size(), DescribeUart(h.verify_uart));
 }
 
 std::string FormatHandoffJson(const Handoff& h) {
@@ -274,8 +251,7 @@ std::string FormatHandoffJson(const Handoff& h) {
     }
     const UartInfo& u = h.verify_uart;
     verify = absl::StrCat(
-        "{\"enabled\": true, \"corrupted_region\": ", h.corrupted_region,
-        ",\n    \"uart\": {\"kind\": ",
+        "{\"enabled\": true,\n    \"uart\": {\"kind\": ",
         JsonString(u.kind == UartInfo::kPl011  ? "pl011"
                    : u.kind == UartInfo::k8250 ? "8250"
                                                : "none"),

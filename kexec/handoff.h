@@ -51,12 +51,6 @@ struct HandoffInput {
   // fill up to memsz) and halts with a message on the DTB's stdout-path
   // UART if one differs from the digest computed here.
   bool verify = false;
-  // ONLY for the e2e harness's proof that a mismatch is reported, never for
-  // a real handoff (the CLI's hidden --verify-corrupt-digest-for-test ROLE):
-  // flips one bit of the expected digest of the segment with this role, so
-  // the purgatory must print its mismatch line and halt instead of booting.
-  // Needs `verify`.
-  absl::optional<SegmentRole> corrupt_digest_for_test;
 };
 
 // Where PrepareHandoff() spent its time, for `--timings`.
@@ -78,7 +72,6 @@ struct Handoff {
   bool verify = false;
   std::vector<VerifyRegion> verify_regions;
   UartInfo verify_uart;
-  int corrupted_region = -1;  // corrupt_digest_for_test's region, or -1.
   HandoffTimings timings;
 };
 
@@ -92,9 +85,7 @@ struct Handoff {
 // Reconcile() given the final initrd range. Then builds the purgatory.
 //
 // Returns:
-//   kInvalidArgument   initrd_start/_end already set; no target DTB;
-//                      corrupt_digest_for_test without verify, or naming a
-//                      role the plan has no segment for.
+//   kInvalidArgument   initrd_start/_end already set; no target DTB.
 //   plus every code of Reconcile() (the DTB), ParseTree() and
 //   UsableFromDtb() (no memory), PlanSegments() (no room, DTB over 2 MiB,
 //   ...) and Fdt::FromBytes() (the patched DTB is re-validated; kDataLoss

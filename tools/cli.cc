@@ -811,11 +811,6 @@ struct KexecRequest {
   bool json = false;
   bool verify = false;
   bool timings = false;
-  // Hidden, for the e2e harness only (HandoffInput::corrupt_digest_for_test):
-  // --verify-corrupt-digest-for-test kernel|initrd|dtb makes the purgatory
-  // see a wrong digest for that segment, print its mismatch line and halt.
-  std::string corrupt_role;
-  absl::optional<SegmentRole> corrupt_digest;
 };
 
 // Where a plan/load/exec run spent its time (--timings), in ms.
@@ -866,8 +861,6 @@ absl::optional<int> ParseKexecArgs(Args& args, std::ostream& out,
         args.Value("--ramdisk", &req->initrd_path, &error) ||
         args.Value("--iomem", &req->iomem_path, &error) ||
         args.Value("--dtb-out", &req->dtb_out, &error) ||
-        args.Value("--verify-corrupt-digest-for-test", &req->corrupt_role,
-                   &error) ||
         (req->mode == KexecMode::kPlan &&
          args.Value("--page-size", &req->page_text, &error)) ||
         ParseDtbFlag(args, &req->flags, &error)) {
@@ -894,17 +887,6 @@ std::string KexecProblem(KexecRequest* req) {
   if (req->kernel_path.empty()) problem = "needs --kernel IMAGE";
   if (req->flags.initrd_start.has_value()) {
     problem = "takes --initrd FILE; the planner chooses its address";
-  }
-  if (!req->corrupt_role.empty()) {
-    for (SegmentRole role :
-         {SegmentRole::kKernel, SegmentRole::kInitrd, SegmentRole::kDtb}) {
-      if (req->corrupt_role == RoleName(role)) req->corrupt_digest = role;
-    }
-    if (!req->corrupt_digest.has_value()) {
-      problem = "--verify-corrupt-digest-for-test wants kernel, initrd or dtb";
-    } else if (!req->verify) {
-      problem = "--verify-corrupt-digest-for-test needs --verify";
-    }
   }
   return problem;
 }
@@ -971,7 +953,6 @@ HandoffInput MakeHandoffInput(const KexecRequest& req,
   in.iomem = files.iomem.has_value() ? &*files.iomem : nullptr;
   in.page_size = req.page_size;
   in.verify = req.verify;
-  in.corrupt_digest_for_test = req.corrupt_digest;
   return in;
 }
 

@@ -8,7 +8,8 @@
 //   write_handoff_segments OUTDIR DTB KERNEL INITRD CORRUPT
 //
 // KERNEL is loaded raw (text_offset 0, image_size 64 KiB); CORRUPT is
-// "kernel", "initrd", "dtb" or "-" (HandoffInput::corrupt_digest_for_test).
+// "kernel", "initrd", "dtb" or "-": the purgatory's expected digest of that
+// segment is made wrong (kexec/verify_purgatory_testing.h), so it must halt.
 // Usable RAM is [0x40200000, 0x48000000): QEMU puts its own DTB at the
 // bottom of RAM when no -kernel is given. Writes OUTDIR/segments, lines of
 // "ADDRESS FILE", and OUTDIR/entry, the purgatory's address; prints the plan.
@@ -20,6 +21,7 @@
 #include "fdt/blob.h"
 #include "fdt/file_io.h"
 #include "kexec/handoff.h"
+#include "kexec/verify_purgatory_testing.h"
 
 namespace fdt_handoff {
 namespace {
@@ -55,13 +57,26 @@ int Main(int argc, char** argv) {
   in.page_size = 4096;
   in.verify = true;
   const std::string corrupt = argv[5];
-  for (SegmentRole role :
-       {SegmentRole::kKernel, SegmentRole::kInitrd, SegmentRole::kDtb}) {
-    if (corrupt == RoleName(role)) in.corrupt_digest_for_test = role;
-  }
   auto h = PrepareHandoff(in);
   if (!h.ok()) return Fail(h.status());
   printf("%s%s\n", FormatPlan(h->plan).c_str(), FormatPurgatory(*h).c_str());
+  if (corrupt != "-") {
+    absl::optional<SegmentRole> role;
+    for (SegmentRole r :
+         {SegmentRole::kKernel, SegmentRole::kInitrd, SegmentRole::kDtb}) {
+      if (corrupt == RoleName(r)) role = r;
+    }
+    if (!role.has_value()) {
+      fprintf(stderr, "write_handoff_segments: CORRUPT is kernel, initrd, "
+                      "dtb or -, not '%s'\n", corrupt.c_str());
+      return 2;
+    }
+    auto region = CorruptSegmentDigest(HandoffSegments(*h, in), *role,
+                                       absl::MakeSpan(h->purgatory));
+    if (!region.ok()) return Fail(region.status());
+    printf("TEST ONLY: the digest of segment %zu is corrupted on purpose\n",
+           *region);
+  }
 
   std::string list;
   for (const LoadSegment& s : HandoffSegments(*h, in)) {
