@@ -12,9 +12,11 @@
 # The kernel for kexec_benchmark: FDT_HANDOFF_REAL_KERNEL if set, else the
 # newest vmlinuz-*-arm64 in the cache of testdata/kernel/fetch_real_kernel.sh
 # (FDT_HANDOFF_KERNEL_CACHE, /var/tmp/fdt-handoff-kernels), which is run
-# first when the cache has none (it needs root and network, and rewrites
-# testdata/kernel/debian-*.Image.head). If that fails, the benchmark uses a
-# synthetic 32 MiB Image and says so.
+# first when the cache has none (it needs root and network; it takes whatever
+# version Debian serves now and writes only into the cache, never into the
+# checkout). The output names the kernel and, from the cached .deb, its
+# package and version. If that fails, the benchmark uses a synthetic 32 MiB
+# Image and says so.
 # Environment: FDT_BENCH_REPETITIONS (5), FDT_BENCH_REGRESS_RUNS (10),
 # FDT_HANDOFF_REAL_KERNEL, FDT_HANDOFF_KERNEL_CACHE.
 set -euo pipefail
@@ -89,9 +91,17 @@ PY
 
 # --- kexec_benchmark on a real kernel ----------------------------------------
 
+kernel_cache="${FDT_HANDOFF_KERNEL_CACHE:-/var/tmp/fdt-handoff-kernels}"
 newest_cached_kernel() {
-  local cache="${FDT_HANDOFF_KERNEL_CACHE:-/var/tmp/fdt-handoff-kernels}"
-  ls -t "${cache}"/boot/vmlinuz-*-arm64 2>/dev/null | head -n1 || true
+  ls -t "${kernel_cache}"/boot/vmlinuz-*-arm64 2>/dev/null | head -n1 || true
+}
+# "linux-image-6.1.0-57-arm64 6.1.192-3" for a cached vmlinuz, from its .deb.
+cached_kernel_package() {
+  local abi deb
+  abi="$(basename "$1")"
+  abi="${abi#vmlinuz-}"
+  deb="$(ls -t "${kernel_cache}"/linux-image-"${abi}"_*_arm64.deb 2>/dev/null | head -n1 || true)"
+  [[ -n "${deb}" ]] && echo "$(dpkg-deb -f "${deb}" Package) $(dpkg-deb -f "${deb}" Version)"
 }
 
 echo
@@ -113,6 +123,8 @@ if [[ -n "${kernel}" && ! -r "${kernel}" ]]; then
 fi
 if [[ -z "${kernel}" ]]; then
   echo "NOTE: no real kernel; kexec_benchmark falls back to a SYNTHETIC 32 MiB Image"
+else
+  echo "kernel: ${kernel} (package: $(cached_kernel_package "${kernel}" || echo "unknown, no .deb in ${kernel_cache}"))"
 fi
 
 build //bench:kexec_benchmark

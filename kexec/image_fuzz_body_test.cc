@@ -25,7 +25,7 @@ constexpr const char* kKernels[] = {
     "Image",         "Image.gz",
     "Image.zst",     "vmlinuz-zboot-gzip.efi",
     "vmlinuz-zboot-zstd.efi", "uImage",
-    "uImage.gz",     "debian-6.1.0-56-arm64.Image.head",
+    "uImage.gz",     "debian-arm64.Image.head",
 };
 // Fixtures that are not kernels (they still go through the body).
 constexpr const char* kOthers[] = {"uInitrd", "initrd.cpio.gz"};

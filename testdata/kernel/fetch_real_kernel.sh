@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Downloads Debian's current arm64 kernel package for this system's suite
-# (bookworm on Debian 12) into a cache outside the repository, extracts
-# /boot/vmlinuz-*, and writes the first 4 KiB of its raw Image (decompressed
-# first if the vmlinuz is Image.gz or EFI zboot) to
-# testdata/kernel/debian-<abi>.Image.head. It prints the package version,
-# the sha256 sums and the header fields for the README.
+# Downloads whatever arm64 kernel package Debian currently serves for this
+# system's suite (bookworm on Debian 12; the ABI moves, e.g. 6.1.0-56 ->
+# 6.1.0-57) into a cache outside the repository, extracts /boot/vmlinuz-*,
+# and writes the first 4 KiB of its raw Image (decompressed first if the
+# vmlinuz is Image.gz or EFI zboot) to the cache as debian-<abi>.Image.head.
+# It prints the package and version it got, the sha256 sums and the header
+# fields. It never writes into the checkout, unless asked to replace the
+# committed fixture:
 #
-#   testdata/kernel/fetch_real_kernel.sh
-#   FDT_HANDOFF_REAL_KERNEL=/var/tmp/fdt-handoff-kernels/boot/vmlinuz-... \
-#     bazel test //kexec:image_test --test_env=FDT_HANDOFF_REAL_KERNEL
+#   testdata/kernel/fetch_real_kernel.sh                    # cache only
+#   testdata/kernel/fetch_real_kernel.sh --update-fixture   # also rewrites
+#       testdata/kernel/debian-arm64.Image.head (then update SHA256SUMS and
+#       its provenance in testdata/README.md with the printed lines)
+#   ./tools/test.sh        # uses the newest cached vmlinuz for image_test
+#
+# Cache: FDT_HANDOFF_KERNEL_CACHE (default /var/tmp/fdt-handoff-kernels).
 #
 # Uses the system's apt sources only (no other suites). Adds the arm64
 # architecture to dpkg if it is missing (harmless: nothing arm64 gets
@@ -17,6 +23,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${FDT_HANDOFF_KERNEL_CACHE:-/var/tmp/fdt-handoff-kernels}
+update_fixture=0
+case "${1:-}" in
+  "") ;;
+  --update-fixture) update_fixture=1 ;;
+  *) echo "usage: fetch_real_kernel.sh [--update-fixture]" >&2; exit 2 ;;
+esac
 mkdir -p "$cache"
 
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -36,7 +48,7 @@ abi=${abi#linux-image-}
 deb=$(ls -t "$cache"/linux-image-"$abi"_*_arm64.deb | head -n1)
 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$cache" "./boot/vmlinuz-$abi"
 vmlinuz="$cache/boot/vmlinuz-$abi"
-head_out="$here/debian-$abi.Image.head"
+head_out="$cache/debian-$abi.Image.head"
 
 python3 - "$vmlinuz" "$head_out" <<'PY'
 import gzip, struct, subprocess, sys
@@ -72,3 +84,7 @@ open(out, 'wb').write(image[:4096])
 PY
 echo "package: $(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)"
 sha256sum "$deb" "$vmlinuz" "$head_out"
+if [[ $update_fixture == 1 ]]; then
+  cp "$head_out" "$here/debian-arm64.Image.head"
+  echo "updated $here/debian-arm64.Image.head: update SHA256SUMS and testdata/README.md"
+fi
