@@ -9,8 +9,12 @@ Kinds of run (--kind):
   direct   QEMU boots the kernel straight into the stage-2 initrd; --expected is QEMU's own
            DTB for that boot (dumpdtb with the same options). Proves the exact comparison and
            what this kernel wipes.
-  handoff  stage 1 ran fdt-handoff and printed the DTB it handed to kexec_load (STAGE1-FINAL);
-           stage 2 must have received exactly that blob.
+  handoff  stage 1 ran `fdt-handoff load` and printed the DTB it handed to kexec_load
+           (STAGE1-FINAL), unloaded it (STAGE1-UNLOADED kexec_loaded=0), then rebooted with
+           `fdt-handoff exec` on the same inputs (STAGE1-EXEC, and exec's own "rebooting into
+           the loaded kernel"); stage 2 must have received exactly that blob. exec draws its
+           own seeds, but their values are what the kernel wipes (below), so nothing else
+           may differ.
   control  stage 1 ran kexec-tools with --expected (prepared on the host); kexec-tools edits
            /chosen itself, so stage 2's DTB must equal it structurally except for
            bootargs, linux,initrd-start/-end, kaslr-seed and rng-seed.
@@ -406,6 +410,14 @@ def main():
 
     sent = None
     if a.kind == "handoff":
+        if rep.get("STAGE1-UNLOADED") != "kexec_loaded=0":
+            problems.append("stage 1 did not unload what `load` loaded before exec (STAGE1-UNLOADED %s)"
+                            % rep.get("STAGE1-UNLOADED", "missing"))
+        if "STAGE1-EXEC" not in rep or not any("rebooting into the loaded kernel" in l for l in lines):
+            problems.append("stage 1 did not reboot through `fdt-handoff exec` (no STAGE1-EXEC line "
+                            "or no 'rebooting into the loaded kernel' from exec)")
+        else:
+            checks.append("booted by fdt-handoff exec")
         sent = blobs.get("STAGE1-FINAL")
         if sent is None:
             problems.append("stage 1 printed no STAGE1-FINAL blob (fdt-handoff's --dtb-out)")
@@ -437,7 +449,9 @@ def main():
                 checks.append("stage 2 received the prepared DTB (%d bytes; only /chosen bootargs, "
                               "initrd, seeds differ)" % len(got))
             else:
-                checks.append("stage 2 received the exact DTB (%d bytes; seeds wiped as expected)" % len(got))
+                checks.append("stage 2 received the exact DTB (%d bytes; seeds wiped as expected)" % len(got)
+                              + ("" if a.kind == "direct" else
+                                 "; printed by load, rebuilt by exec with its own seeds"))
         # bootargs / initrd in the received DTB
         ba = f.get("/chosen", "bootargs")
         if ba is None or ba.rstrip(b"\0").decode("utf-8", "replace") != a.append:

@@ -42,8 +42,10 @@ def block(name, blob):
         base64.encodebytes(gzip.compress(blob)).decode().split() + ["E2E-END " + name]
 
 
-def log_for(sent, got, marker="m1", cmdline=APPEND, token="tok"):
+def log_for(sent, got, marker="m1", cmdline=APPEND, token="tok", loaded_after_unload="0",
+            exec_lines=("E2E STAGE1-EXEC fdt-handoff exec ...", "rebooting into the loaded kernel")):
     lines = ["E2E STAGE1 run=t mode=handoff kernel=6.1"] + block("STAGE1-FINAL", sent)
+    lines += ["E2E STAGE1-UNLOADED kexec_loaded=" + loaded_after_unload] + list(exec_lines)
     lines += ["[    0.1] kexec_core: Starting new kernel", "E2E STAGE2 kernel=6.12",
               "E2E STAGE2-CMDLINE " + cmdline, "E2E STAGE2-TOKEN " + token,
               "E2E STAGE2-MARKER " + marker] + block("STAGE2-FDT", got) + ["E2E STAGE2-DONE"]
@@ -122,6 +124,9 @@ def main():
             ("wrong marker", log_for(sent, wiped, marker="other"), 1, "marker"),
             ("wrong cmdline", log_for(sent, wiped, cmdline=APPEND + " x"), 1, "cmdline"),
             ("wrong initrd token", log_for(sent, wiped, token="bad"), 1, "token"),
+            ("load's image still loaded at exec", log_for(sent, wiped, loaded_after_unload="1"), 1, "unload"),
+            ("rebooted without fdt-handoff exec", log_for(sent, wiped, exec_lines=("E2E STAGE1-EXEC x",)), 1,
+             "fdt-handoff exec"),
             ("stage 2 never ran", "\n".join(["E2E STAGE1 run=t"] + block("STAGE1-FINAL", sent)), 1, "never started"),
             ("corrupt base64", corrupt(log_for(sent, wiped)), 1, "STAGE2-FDT"),
         ]

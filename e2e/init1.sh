@@ -56,6 +56,10 @@ case $MODE in
     [ -s "$DTB_OUT" ] || fail "fdt-handoff wrote no $DTB_OUT"
     dump_blob STAGE1-FINAL "$DTB_OUT"
     echo "E2E STAGE1-LOADED fdt-handoff"
+    # Unload, so that only exec's own load can bring up stage 2.
+    eval "$FH_UNLOAD" || fail "unload failed"
+    echo "E2E STAGE1-UNLOADED kexec_loaded=$(cat /sys/kernel/kexec_loaded)"
+    echo "E2E STAGE1-EXEC $FH_EXEC"
     eval "$FH_EXEC"
     fail "fdt-handoff exec returned" ;;
   *) fail "unknown MODE=$MODE" ;;

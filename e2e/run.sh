@@ -11,15 +11,22 @@
 #   control/trixie-6.12      stage 1 -> kexec-tools (kexec -c -l --dtb, kexec -e) -> trixie 6.12;
 #                            also times the load step of both tools (TIMING lines)
 #   control/bookworm-6.1     the same into the stage-1 kernel
-#   fdt-handoff/trixie-6.12  stage 1 -> fdt-handoff -> trixie 6.12 (needs FDT_HANDOFF_BIN)
+#   fdt-handoff/trixie-6.12  stage 1 -> `fdt-handoff load` (prints its DTB), unload,
+#                            `fdt-handoff exec` -> trixie 6.12 (needs FDT_HANDOFF_BIN)
 #   fdt-handoff/bookworm-6.1 the same into the stage-1 kernel
-#   fdt-handoff-verify/trixie-6.12  fdt-handoff load --verify (its sha256-checking purgatory)
-#   fdt-handoff-verify-corrupt/trixie-6.12  the same with a corrupted digest: the purgatory
-#                            must print its mismatch message on the UART and halt
+#   fdt-handoff-verify/trixie-6.12  the same with --verify (its sha256-checking purgatory)
+#   fdt-handoff-verify-corrupt/trixie-6.12  exec --verify through the testonly CLI variant
+#                            //e2e:fdt-handoff-corrupt-digest (FDT_HANDOFF_CORRUPT_BIN), which
+#                            corrupts the initrd's digest: the purgatory must print its
+#                            mismatch message on the UART and halt
 # Every kexec run also checks that stage 1 got QEMU's DTB exactly (STAGE1-LIVE).
-# Exit 0 only if every run that ran passed. See e2e/README.md.
+# Exit 0 only if every run that ran passed (and, with FDT_E2E_STRICT=1, none was skipped).
+# See e2e/README.md.
 #
 # Env: FDT_HANDOFF_BIN       static aarch64 fdt-handoff (unset/missing: its runs are skipped)
+#      FDT_HANDOFF_CORRUPT_BIN  static aarch64 //e2e:fdt-handoff-corrupt-digest (unset/missing:
+#                            the corrupt run is skipped)
+#      FDT_E2E_STRICT=1      a skipped run fails the harness (CI: .ci/run sets it)
 #      FDT_HANDOFF_HOST_BIN  host fdt-handoff, used for `fdt-handoff diff` on failure
 #      FDT_E2E_OUT           output dir (default /tmp/fdt-handoff-e2e-out)
 #      FDT_E2E_CACHE         download cache (default /var/tmp/fdt-handoff-e2e)
@@ -44,12 +51,19 @@ export FDT_E2E_CACHE=$CACHE
 # them with: $S2=/stage2 holding Image, initrd.cpio.gz, target.dtb (QEMU's DTB without
 # /memory), control.dtb, marker.dtbo; $APPEND = the stage-2 command line; $DTB_OUT = where
 # the load step must write the exact DTB it handed to kexec_load (printed, then compared with
-# what stage 2 received). FH_EXEC must reboot into what FH_LOAD loaded (`kexec -e` only
-# calls reboot(LINUX_REBOOT_CMD_KEXEC), so it works for any kexec_load'ed image).
-FH_LOAD=${FDT_E2E_FH_LOAD:-'fdt-handoff load --kernel $S2/Image --initrd $S2/initrd.cpio.gz --dtb $S2/target.dtb --live /sys/firmware/fdt --overlay $S2/marker.dtbo --append "$APPEND" --dtb-out $DTB_OUT'}
+# what stage 2 received). Stage 1 then unloads that image (FH_UNLOAD; /sys/kernel/kexec_loaded
+# must read 0) and runs FH_EXEC, `fdt-handoff exec` on the same inputs, which loads again and
+# reboots (reboot(LINUX_REBOOT_CMD_KEXEC)): stage 2 can only come from exec's own load. exec
+# cannot print its DTB (it reboots right after); it differs from load's only in the seed
+# values, which the kernel wipes (e2e/check.py).
+FH_ARGS='--kernel $S2/Image --initrd $S2/initrd.cpio.gz --dtb $S2/target.dtb --live /sys/firmware/fdt --overlay $S2/marker.dtbo --append "$APPEND"'
+FH_LOAD=${FDT_E2E_FH_LOAD:-"fdt-handoff load $FH_ARGS --dtb-out \$DTB_OUT"}
 FH_LOAD_VERIFY="$FH_LOAD --verify"   # the fdt-handoff-verify run: sha256-checking purgatory
 FH_UNLOAD=${FDT_E2E_FH_UNLOAD:-'kexec -c -u'}  # kexec_load with no segments unloads any image
-FH_EXEC=${FDT_E2E_FH_EXEC:-'kexec -e'}
+FH_EXEC=${FDT_E2E_FH_EXEC:-"fdt-handoff exec $FH_ARGS"}
+FH_EXEC_VERIFY="$FH_EXEC --verify"
+# The corrupt run: the testonly CLI variant, the initrd's expected digest made wrong.
+FH_EXEC_CORRUPT="fdt-handoff-corrupt-digest initrd exec --verify $FH_ARGS"
 # The control: Debian's kexec-tools on the same kernel, initrd and command line, with a DTB
 # prepared on the host (QEMU's DTB with /memory, kaslr-seed zeroed, marker applied).
 KT_LOAD=${FDT_E2E_KT_LOAD:-'kexec -c -l $S2/Image --dtb $S2/control.dtb --initrd $S2/initrd.cpio.gz --append "$APPEND"'}
@@ -62,9 +76,9 @@ STAGE1_APPEND="console=ttyAMA0 rdinit=/init panic=-1"
 MACHINE=virt
 QEMU_ARGS=(-cpu cortex-a57 -m 1G -smp 1 -nic none -display none)  # same for dumpdtb and boots
 ALL_RUNS="direct/trixie-6.12 control/trixie-6.12 control/bookworm-6.1 fdt-handoff/trixie-6.12 fdt-handoff/bookworm-6.1 fdt-handoff-verify/trixie-6.12 fdt-handoff-verify-corrupt/trixie-6.12"
-# fdt-handoff-verify-corrupt: --verify with the initrd's digest corrupted on
-# purpose (a hidden test-only flag); the purgatory must say so on the UART
-# and halt, and stage 2 must never run. QEMU then idles until this timeout.
+# fdt-handoff-verify-corrupt: exec --verify with the initrd's digest corrupted on
+# purpose (the testonly binary); the purgatory must say so on the UART and
+# halt, and stage 2 must never run. QEMU then idles until this timeout.
 CORRUPT_TIMEOUT=${FDT_E2E_CORRUPT_TIMEOUT:-45}
 RUNS=${FDT_E2E_RUNS:-$ALL_RUNS}
 
@@ -107,6 +121,16 @@ elif readelf -l "$FDT_HANDOFF_BIN" | grep -q 'program interpreter'; then
 fi
 if [[ $FH_STATUS != ok ]]; then
   echo "SKIP fdt-handoff runs: no aarch64 binary ($FH_STATUS)"
+fi
+CORRUPT_STATUS=$FH_STATUS
+if [[ -n ${FDT_E2E_FH_STANDIN:-} ]]; then
+  CORRUPT_STATUS="the stand-in has no corrupt-digest variant"
+elif [[ $FH_STATUS == ok ]]; then
+  if [[ -z ${FDT_HANDOFF_CORRUPT_BIN:-} || ! -f $FDT_HANDOFF_CORRUPT_BIN ]]; then
+    CORRUPT_STATUS="FDT_HANDOFF_CORRUPT_BIN is not set or missing"
+  elif readelf -l "$FDT_HANDOFF_CORRUPT_BIN" | grep -q 'program interpreter'; then
+    CORRUPT_STATUS="$FDT_HANDOFF_CORRUPT_BIN is dynamically linked"
+  fi
 fi
 
 # QEMU's own DTB for these machine options: the base of target.dtb and control.dtb.
@@ -159,7 +183,10 @@ do_run() { # $1=run name
     *) die "unknown stage 2 $s2" ;;
   esac
   if [[ $kind == fdt-handoff* && $FH_STATUS != ok ]]; then
-    VERDICTS+=("VERDICT run=$run: SKIP no aarch64 binary"); SKIPPED=$((SKIPPED + 1)); return
+    VERDICTS+=("VERDICT run=$run: SKIP no aarch64 binary ($FH_STATUS)"); SKIPPED=$((SKIPPED + 1)); return
+  fi
+  if [[ $kind == fdt-handoff-verify-corrupt && $CORRUPT_STATUS != ok ]]; then
+    VERDICTS+=("VERDICT run=$run: SKIP no testonly binary ($CORRUPT_STATUS)"); SKIPPED=$((SKIPPED + 1)); return
   fi
   local token append
   token="$run-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
@@ -184,19 +211,22 @@ do_run() { # $1=run name
     {
       echo "RUN=$(sq "$run")"; echo "MODE=$mode"; echo "TIMING_REPS=$reps"
       echo "S2=/stage2"; echo "APPEND=$(sq "$append")"; echo "DTB_OUT=/tmp/handoff.dtb"
-      for v in KT_LOAD KT_LOAD_NOCHECKS KT_UNLOAD KT_EXEC FH_LOAD FH_LOAD_VERIFY FH_UNLOAD FH_EXEC; do
+      for v in KT_LOAD KT_LOAD_NOCHECKS KT_UNLOAD KT_EXEC FH_LOAD FH_LOAD_VERIFY FH_UNLOAD FH_EXEC \
+               FH_EXEC_VERIFY FH_EXEC_CORRUPT; do
         echo "$v=$(sq "${!v}")"
       done
-      if [[ $kind == fdt-handoff-verify ]]; then echo "FH_LOAD=\$FH_LOAD_VERIFY"; fi
-      if [[ $kind == fdt-handoff-verify-corrupt ]]; then
-        echo "FH_LOAD=\"\$FH_LOAD_VERIFY --verify-corrupt-digest-for-test initrd\""
-      fi
+      if [[ $kind == fdt-handoff-verify* ]]; then echo "FH_LOAD=\$FH_LOAD_VERIFY"; fi
+      if [[ $kind == fdt-handoff-verify ]]; then echo "FH_EXEC=\$FH_EXEC_VERIFY"; fi
+      if [[ $kind == fdt-handoff-verify-corrupt ]]; then echo "FH_EXEC=\$FH_EXEC_CORRUPT"; fi
     } >"$d/e2e.conf"
     local files=(--file "$HERE/init1.sh:/init:0755" --file "$d/e2e.conf:/etc/e2e.conf"
                  --file "$k:/stage2/Image" --file "$d/initrd.cpio.gz:/stage2/initrd.cpio.gz"
                  --file "$W/target.dtb:/stage2/target.dtb" --file "$W/control.dtb:/stage2/control.dtb"
                  --file "$W/marker.dtbo:/stage2/marker.dtbo")
     if [[ $FH_STATUS == ok ]]; then files+=(--file "$FDT_HANDOFF_BIN:/bin/fdt-handoff:0755"); fi
+    if [[ $kind == fdt-handoff-verify-corrupt ]]; then
+      files+=(--file "$FDT_HANDOFF_CORRUPT_BIN:/bin/fdt-handoff-corrupt-digest:0755")
+    fi
     "$HERE/mkinitramfs.sh" -o "$d/stage1.cpio" --kexec "${files[@]}"
     qemu_dumpdtb "$KERNEL_BOOKWORM" "$d/stage1.cpio" "$STAGE1_APPEND" "$d/stage1-qemu.dtb"
     if [[ $kind == fdt-handoff-verify-corrupt ]]; then
@@ -205,13 +235,14 @@ do_run() { # $1=run name
       TIMEOUT=$saved
       local msg
       msg=$(grep -a -o 'fdt-handoff purgatory: sha256 mismatch in segment [0-9]* \[[^]]*\]; halting' "$d/serial.log" | head -n1 || true)
-      if [[ -n $msg ]] && ! grep -aq 'E2E STAGE2' "$d/serial.log"; then
+      if [[ -n $msg ]] && grep -aq 'E2E STAGE1-EXEC' "$d/serial.log" \
+         && ! grep -aq 'E2E STAGE2' "$d/serial.log"; then
         PASSED=$((PASSED + 1)); log "$run: PASS (${BOOT_SECS}s)"
         VERDICTS+=("VERDICT run=$run: PASS the purgatory refused the corrupted segment on the UART and halted: \"$msg\"; stage 2 never ran")
       else
         FAILED=$((FAILED + 1)); log "$run: FAIL (${BOOT_SECS}s)"
         tail -n 40 "$d/serial.log"
-        VERDICTS+=("VERDICT run=$run: FAIL no purgatory mismatch message on the UART, or stage 2 ran anyway")
+        VERDICTS+=("VERDICT run=$run: FAIL no exec, no purgatory mismatch message on the UART, or stage 2 ran anyway")
       fi
       return
     fi
@@ -270,4 +301,8 @@ fi
 printf '%s\n' "${PHASES[@]}"
 printf '%s\n' "${VERDICTS[@]}"
 echo "e2e: $PASSED passed, $FAILED failed, $SKIPPED skipped ($(printf '%.0f' "$(echo "$(date +%s.%N) - $T_START" | bc)") s; logs in $OUT)"
+if [[ ${FDT_E2E_STRICT:-0} == 1 ]] && ((SKIPPED > 0)); then
+  echo "e2e: FAILED: $SKIPPED run(s) skipped and FDT_E2E_STRICT=1 allows none"
+  exit 1
+fi
 ((FAILED == 0 && PASSED > 0))

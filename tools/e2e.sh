@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the static aarch64 fdt-handoff and runs the two-stage QEMU boot
-# (e2e/run.sh): stage 1 (Debian's arm64 kernel) runs `fdt-handoff load` and
-# kexecs into stage 2, which must receive exactly the DTB fdt-handoff built.
+# (e2e/run.sh): stage 1 (Debian's arm64 kernel) runs `fdt-handoff load`,
+# prints its DTB, unloads, and reboots with `fdt-handoff exec` into stage 2,
+# which must receive exactly that DTB (seed values aside, which it wipes).
+#   FDT_E2E_STRICT=1 tools/e2e.sh      a skipped run is a failure (CI)
 #
 #   tools/e2e.sh                       every run (see e2e/run.sh), with timings
 #   FDT_E2E_RUNS=fdt-handoff/trixie-6.12 tools/e2e.sh   just one run
@@ -15,14 +17,20 @@ tools/make_sysroot.sh
 . tools/output_base.sh
 base="${FDT_HANDOFF_AARCH64_BASE:-$(output_base_for aarch64)}"
 cross=(bazel --output_base="$base")
-"${cross[@]}" build --config=aarch64 --symlink_prefix=/ //tools:fdt-handoff
-bin="$("${cross[@]}" info --config=aarch64 bazel-bin 2>/dev/null)/tools/fdt-handoff"
+# The shipped binary, and the testonly CLI variant for the corrupt-digest run.
+"${cross[@]}" build --config=aarch64 --symlink_prefix=/ //tools:fdt-handoff \
+  //e2e:fdt-handoff-corrupt-digest
+out="$("${cross[@]}" info --config=aarch64 bazel-bin 2>/dev/null)"
+bin="$out/tools/fdt-handoff"
 stripped="${TMPDIR:-/tmp}/fdt-handoff-aarch64.stripped"
 aarch64-linux-gnu-strip -o "$stripped" "$bin"
 echo "e2e: static aarch64 fdt-handoff: $(stat -c %s "$bin") bytes," \
      "$(stat -c %s "$stripped") stripped"
+corrupt="${TMPDIR:-/tmp}/fdt-handoff-corrupt-digest-aarch64.stripped"
+aarch64-linux-gnu-strip -o "$corrupt" "$out/e2e/fdt-handoff-corrupt-digest"
 
 bazel build //tools:fdt-handoff
 FDT_HANDOFF_BIN="$stripped" \
+FDT_HANDOFF_CORRUPT_BIN="$corrupt" \
 FDT_HANDOFF_HOST_BIN="$PWD/bazel-bin/tools/fdt-handoff" \
   e2e/run.sh "$@"
