@@ -3,9 +3,10 @@
 # with --config=aarch64 and runs each test under qemu-aarch64-static, the
 # way `bazel test` would: from its runfiles tree, with TEST_SRCDIR,
 # TEST_WORKSPACE and a fresh TEST_TMPDIR. Prints PASS/FAIL per test target
-# and closes with "aarch64 tests: N passed, N failed", counting the GoogleTest
-# cases of the XML reports (a test shard that dies without a report counts
-# as one failed case). Exits non-zero if anything failed. Each test's cases
+# and closes with "aarch64 tests: N passed, N failed, N skipped", counting the
+# GoogleTest cases of the XML reports (a skipped case is listed, never counted
+# as passed; a test shard that dies without a report counts as one failed
+# case). Exits non-zero if anything failed. Each test's cases
 # are split over the cores with GoogleTest sharding.
 #
 #   tools/run_aarch64_tests.sh [extra bazel build flags]
@@ -126,13 +127,18 @@ python3 - "$logs" <<'PY'
 import glob, os, sys, xml.etree.ElementTree as ET
 logs = sys.argv[1]
 passed = failed = 0
-for path in glob.glob(os.path.join(logs, "*.xml")):
+skipped = []
+for path in sorted(glob.glob(os.path.join(logs, "*.xml"))):
     for case in ET.parse(path).getroot().iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
+        elif case.find("skipped") is not None or case.get("result") == "skipped":
+            skipped.append(f"{case.get('classname')}.{case.get('name')}")
         elif case.get("status", "run") == "run":
             passed += 1
 failed += len(glob.glob(os.path.join(logs, "*.noxml")))
-print(f"aarch64 tests: {passed} passed, {failed} failed")
+print(f"aarch64 tests: {passed} passed, {failed} failed, {len(skipped)} skipped")
+for name in skipped:
+    print(f"  skipped: {name}")
 PY
 [[ ${#failed_targets[@]} -eq 0 ]]
