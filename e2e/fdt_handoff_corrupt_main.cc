@@ -22,6 +22,7 @@
 #include "kexec/syscall.h"
 #include "kexec/verify_purgatory_testing.h"
 #include "tools/cli.h"
+#include "tools/temp_file_cleanup.h"
 
 namespace {
 
@@ -61,5 +62,6 @@ int main(int argc, char** argv) {
   std::cerr << "TEST ONLY: the purgatory's digest of the " << role
             << " segment is corrupted on purpose; it must halt\n";
   std::vector<std::string> args(argv + 2, argv + argc);
+  fdt_handoff::InstallTempFileCleanup();  // As tools/fdt_handoff_main.cc.
   return fdt_handoff::RunCli(args, std::cout, std::cerr);
 }
