@@ -57,21 +57,31 @@ absl::StatusOr<BootDtb> PristineDtb(const RootDir& root, const Discovery& found)
 }
 
 // PrepareHandoff(); with overlays applied and a failure, once more on the
-// pristine DTB.
+// pristine DTB. The pristine DTB replaces the overlaid one only when it
+// hands over; otherwise the first error stands (the overlays were not the
+// cause, e.g. no memory map at all).
 absl::Status HandOver(const RootDir& root, const BootOptions& options,
                       PreparedBoot& boot) {
   absl::StatusOr<Handoff> h = PrepareHandoff(InputFor(boot, &options));
-  if (!h.ok() && !boot.dtb.applied.empty()) {
-    const absl::Status first = h.status();
-    ASSIGN_OR_RETURN(BootDtb pristine, PristineDtb(root, boot.found));
-    boot.warnings.push_back(absl::StrCat(
-        "the DTB with overlays cannot be handed over (", first.message(),
-        "); booting the pristine DTB without overlays"));
-    boot.dtb = std::move(pristine);
-    h = PrepareHandoff(InputFor(boot, &options));
+  if (h.ok()) {
+    boot.handoff.emplace(*std::move(h));
+    return absl::OkStatus();
   }
-  if (!h.ok()) return h.status();
-  boot.handoff.emplace(*std::move(h));
+  if (boot.dtb.applied.empty()) return h.status();
+  ASSIGN_OR_RETURN(BootDtb pristine, PristineDtb(root, boot.found));
+  PreparedBoot retry(boot.found, std::move(pristine));
+  retry.kernel = std::move(boot.kernel);
+  retry.initrd = std::move(boot.initrd);
+  retry.verify = boot.verify;
+  absl::StatusOr<Handoff> second = PrepareHandoff(InputFor(retry, &options));
+  boot.kernel = std::move(retry.kernel);
+  boot.initrd = std::move(retry.initrd);
+  if (!second.ok()) return h.status();
+  boot.warnings.push_back(absl::StrCat(
+      "the DTB with overlays cannot be handed over (", h.status().message(),
+      "); booting the pristine DTB without overlays"));
+  boot.dtb = std::move(retry.dtb);
+  boot.handoff.emplace(*std::move(second));
   return absl::OkStatus();
 }
 
@@ -80,7 +90,13 @@ std::string Visible(absl::string_view s) {
   std::string out;
   for (char c : s) {
     const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
       absl::StrAppendFormat(&out, "\\x%02x", u);
     } else {
       out.push_back(c);
@@ -93,9 +109,10 @@ void AppendFile(std::string& out, const char* role, const ResolvedFile& f) {
   if (f.path.empty()) {
     absl::StrAppendFormat(&out, "%-9s (none)\n", role);
   } else if (f.path == f.real) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", role, f.path);
+    absl::StrAppendFormat(&out, "%-9s %s\n", role, Visible(f.path));
   } else {
-    absl::StrAppendFormat(&out, "%-9s %s -> %s\n", role, f.path, f.real);
+    absl::StrAppendFormat(&out, "%-9s %s -> %s\n", role, Visible(f.path),
+                          Visible(f.real));
   }
 }
 
@@ -116,14 +133,18 @@ absl::StatusOr<PreparedBoot> PrepareBoot(const RootDir& root,
         root, boot.found, boot.kernel.image, boot.initrd, boot.dtb.cmdline,
         *options.identity));
   }
-  RETURN_IF_ERROR(HandOver(root, options, boot));
+  const absl::Status planned = HandOver(root, options, boot);
+  if (!planned.ok()) {
+    if (options.require_plan) return planned;
+    boot.plan_error = std::string(planned.message());
+  }
   return boot;
 }
 
 std::string FormatPreparedBoot(const PreparedBoot& boot) {
   const BootEntry& e = boot.found.entry;
-  std::string out = absl::StrFormat("%-9s %s (label %s)\n", "config", e.config,
-                                    e.label);
+  std::string out = absl::StrFormat("%-9s %s (label %s)\n", "config",
+                                    Visible(e.config), Visible(e.label));
   AppendFile(out, "kernel", boot.found.kernel);
   absl::StrAppendFormat(&out, "%-9s %s, %u bytes, text_offset 0x%x\n", "",
                         boot.kernel.format, boot.kernel.image.size(),
@@ -131,23 +152,27 @@ std::string FormatPreparedBoot(const PreparedBoot& boot) {
   AppendFile(out, "initrd", boot.found.initrd);
   AppendFile(out, "dtb", boot.found.dtb);
   for (const std::string& p : boot.dtb.applied) {
-    absl::StrAppendFormat(&out, "%-9s applied %s\n", "overlay", p);
+    absl::StrAppendFormat(&out, "%-9s applied %s\n", "overlay", Visible(p));
   }
   for (const FailedOverlay& f : boot.dtb.failed) {
-    absl::StrAppendFormat(&out, "%-9s FAILED  %s\n", "overlay", f.path);
+    absl::StrAppendFormat(&out, "%-9s FAILED  %s\n", "overlay", Visible(f.path));
   }
   for (const OverlayFile& o : e.overlays_missing) {
-    absl::StrAppendFormat(&out, "%-9s missing %s\n", "overlay", o.path);
+    absl::StrAppendFormat(&out, "%-9s missing %s\n", "overlay", Visible(o.path));
   }
   absl::StrAppendFormat(&out, "%-9s %s\n", "cmdline", Visible(boot.dtb.cmdline));
   for (const std::string& w : boot.warnings) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "warning", w);
+    absl::StrAppendFormat(&out, "%-9s %s\n", "warning", Visible(w));
   }
   for (const std::string& w : boot.preflight.warnings) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "preflight", w);
+    absl::StrAppendFormat(&out, "%-9s %s\n", "preflight", Visible(w));
   }
   for (const std::string& n : boot.preflight.notes) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "note", n);
+    absl::StrAppendFormat(&out, "%-9s %s\n", "note", Visible(n));
+  }
+  if (!boot.plan_error.empty()) {
+    absl::StrAppendFormat(&out, "%-9s not made: %s\n", "plan",
+                          Visible(boot.plan_error));
   }
   if (boot.handoff.has_value()) {
     const Handoff& h = *boot.handoff;

@@ -51,6 +51,10 @@ struct BootOptions {
   // no preflight (a host without the array).
   absl::optional<RootIdentity> identity;
   SeedSource seed_source;  // Empty: getrandom. Tests fix it.
+  // The init needs the plan; `boot --root` on a host may lack the board's
+  // memory map (no live FDT, no /memory in the DTB) and reports the
+  // reason instead (PreparedBoot::plan_error).
+  bool require_plan = true;
 };
 
 struct PreparedBoot {
@@ -61,7 +65,8 @@ struct PreparedBoot {
   std::vector<uint8_t> initrd;     // U-Boot header stripped
   PreflightResult preflight;       // Empty without BootOptions::identity
   std::vector<std::string> warnings;  // Entry's, DTB's, and the fallback's
-  absl::optional<Handoff> handoff;    // Always set on success
+  absl::optional<Handoff> handoff;    // Set on success with require_plan
+  std::string plan_error;             // Why there is no handoff otherwise
   bool verify = false;
 };
 
@@ -74,6 +79,7 @@ struct PreparedBoot {
 //   kUnimplemented, kInvalidArgument), StripUbootLegacyHeader() and
 //   PrepareHandoff() (no memory, no room). Every message names the file.
 //   kFailedPrecondition the entry names no DTB (mdboot needs one).
+// With require_plan false, PrepareHandoff()'s failure is plan_error instead.
 absl::StatusOr<PreparedBoot> PrepareBoot(const RootDir& root,
                                          const BootOptions& options);
 

@@ -116,6 +116,35 @@ TEST_F(PrepareBootTest, OverlayFailureBootsThePristineDtbWithAWarning) {
   EXPECT_TRUE(boot->handoff.has_value());
 }
 
+TEST_F(PrepareBootTest, OverlaidDtbThatCannotBeHandedOverFallsBackToPristine) {
+  Armbian(Bytes("testdata/overlays/memory-size-cells-zero.dtbo"));
+  auto boot = Prepare();
+  ASSERT_TRUE(boot.ok()) << boot.status();
+  EXPECT_TRUE(boot->dtb.applied.empty());
+  ASSERT_TRUE(boot->handoff.has_value());
+  EXPECT_THAT(FormatPreparedBoot(*boot),
+              HasSubstr("the DTB with overlays cannot be handed over (the "
+                        "handoff DTB: the DTB describes no memory (/memory))"));
+  EXPECT_THAT(FormatPreparedBoot(*boot),
+              HasSubstr("); booting the pristine DTB without overlays"));
+}
+
+TEST_F(PrepareBootTest, NoMemoryIsNotBlamedOnTheOverlays) {
+  Armbian(Bytes(kUsb));
+  options_.live = nullptr;  // Neither a live FDT nor /memory in the DTB.
+  auto boot = Prepare();
+  EXPECT_EQ(boot.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(boot.status().message()), HasSubstr("no RAM description"));
+  // `boot --root` on a host: the reason instead of a plan, overlays kept.
+  options_.require_plan = false;
+  boot = Prepare();
+  ASSERT_TRUE(boot.ok()) << boot.status();
+  EXPECT_FALSE(boot->handoff.has_value());
+  EXPECT_EQ(boot->dtb.applied.size(), 1u);
+  EXPECT_THAT(FormatPreparedBoot(*boot), HasSubstr("plan      not made: memory: no RAM description"));
+  EXPECT_THAT(FormatPreparedBoot(*boot), Not(HasSubstr("pristine")));
+}
+
 TEST_F(PrepareBootTest, NoBootConfiguration) {
   root_.File("etc/hostname", "zero2w\n");
   auto boot = Prepare();

@@ -105,6 +105,11 @@ void CheckConfig(const TargetFacts& f, PreflightResult& r) {
   }
   const std::map<std::string, char> config = ParseKernelConfig(*f.config);
   CheckOption(f, config, "CONFIG_BLK_DEV_MD", "MD RAID support", r);
+  if (f.root.level.empty()) {
+    r.notes.push_back("the array's level is not known here: only "
+                      "CONFIG_BLK_DEV_MD was checked");
+    return;
+  }
   const std::string level = MdLevelConfig(f.root.level);
   if (level.empty()) {
     r.notes.push_back(absl::StrCat("md level '", f.root.level,
@@ -233,11 +238,19 @@ std::string CheckRootArgument(absl::string_view cmdline, const RootIdentity& roo
                                       root.fs.uuid, ")"), root);
   }
   if (absl::ConsumePrefix(&v, "LABEL=")) {
+    if (root.fs.type.empty()) {
+      *note = absl::StrCat("root=", arg, ": the file system is not known here, not checked");
+      return "";
+    }
     if (v == root.fs.label && !v.empty()) return "";
     return Mismatch(arg, absl::StrCat("is not the array's file system (label '",
                                       root.fs.label, "')"), root);
   }
   if (absl::ConsumePrefix(&v, "/dev/md/")) {
+    if (root.name.empty()) {
+      *note = absl::StrCat("root=", arg, ": the array's name is not known here, not checked");
+      return "";
+    }
     const size_t colon = root.name.find(':');
     const std::string short_name =
         colon == std::string::npos ? root.name : root.name.substr(colon + 1);

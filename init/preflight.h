@@ -54,7 +54,9 @@ std::string KernelRelease(absl::Span<const uint8_t> image);
 // "6.1.0-57-arm64", also Image-* and vmlinux-*); "" otherwise.
 std::string KernelReleaseFromName(absl::string_view path);
 
-// What the array and its file system answer to.
+// What the array and its file system answer to. On a host (`fdt-handoff
+// boot --root`) they are not known: empty fields turn the checks that need
+// them into notes.
 struct RootIdentity {
   std::string level;  // "raid0"
   std::string name;   // "zero2w:root"

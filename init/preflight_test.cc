@@ -147,6 +147,21 @@ TEST(CheckRootArgument, WhatTheArrayProvides) {
   EXPECT_THAT(note, HasSubstr("UUID is unknown"));
 }
 
+TEST(CheckTarget, UnknownArrayOnAHostGivesNotes) {
+  TargetFacts f = Good();
+  f.root = RootIdentity{};
+  f.config = "CONFIG_BLK_DEV_MD=y\n";  // No level option: not checked.
+  for (const char* cmdline : {"root=LABEL=x", "root=/dev/md/root", "root=UUID=abc"}) {
+    f.cmdline = cmdline;
+    PreflightResult r = CheckTarget(f);
+    EXPECT_THAT(r.warnings, IsEmpty()) << cmdline;
+    EXPECT_EQ(r.notes.size(), 2u) << cmdline;
+    EXPECT_THAT(r.notes[0], HasSubstr("only CONFIG_BLK_DEV_MD was checked"));
+  }
+  f.cmdline = "root=/dev/mmcblk0p1";  // Certainly not an array.
+  EXPECT_EQ(CheckTarget(f).warnings.size(), 1u);
+}
+
 TEST(CheckTarget, WhatCannotBeCheckedIsANote) {
   TargetFacts f = Good();
   f.config.reset();

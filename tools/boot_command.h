@@ -1,13 +1,14 @@
 // File: tools/boot_command.h
 //
-// `fdt-handoff boot --root DIR [--json] [--uboot-fdtfile NAME]`: what mdboot
-// would boot from a mounted copy of the RAID root, on any host. It runs the
-// same library calls as the init (init/discover.h, init/boot_dtb.h): the
+// `fdt-handoff boot --root DIR [--json] [--uboot-fdtfile NAME] [--live FDT]`:
+// what mdboot would boot from a mounted copy of the RAID root, on any host.
+// It makes the init's own library call (init/boot.h PrepareBoot): the
 // configuration found, the kernel, initrd and DTB (as configured and where
 // their symlinks lead inside DIR), the overlays applied, failed or missing,
-// the command line, and every warning. The kexec plan and the DTB change
-// report are not part of it yet (`fdt-handoff plan` gives them for explicit
-// files).
+// the command line, every warning, the target preflight (checks that need
+// the array itself are notes on a host), the kexec plan and the DTB change
+// report. Without the board's FDT (--live) and without a /memory node in
+// the target DTB the plan cannot be made; the reason is printed instead.
 #ifndef TOOLS_BOOT_COMMAND_H_
 #define TOOLS_BOOT_COMMAND_H_
 

@@ -15,6 +15,7 @@ namespace fdt_handoff {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct CliRun {
   int code;
@@ -57,6 +58,8 @@ TestRoot ArmbianRoot(const std::string& name, const std::string& bad) {
   root.File(dir + "sun50i-h616-usbhost2.dtbo",
             FileBytes("testdata/overlays/marker-target-path.dtbo"));
   root.File(dir + "sun50i-h616-usbhost3.dtbo", bad);
+  // mdboot reads the kernel: a real (synthetic) arm64 Image.
+  root.File(absl::StrCat("boot/vmlinuz-", kVer), FileBytes("testdata/kernel/Image"));
   return root;
 }
 
@@ -87,6 +90,39 @@ TEST(BootCommand, TextReport) {
   EXPECT_EQ(r.out.find('\r'), std::string::npos);
   EXPECT_THAT(r.out, HasSubstr("warning   /boot/armbianEnv.txt line 3: the value "
                                "of 'rootdev' contains a carriage return"));
+}
+
+TEST(BootCommand, PreflightAndNoPlanWithoutTheBoardsFdt) {
+  const TestRoot root =
+      ArmbianRoot("boot_cmd_noplan", FileBytes("testdata/overlays/marker-target-path.dtbo"));
+  const CliRun r = Boot({"--root", root.path()});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  // The DOS CR is part of root=: the target kernel would look for
+  // "/dev/md127\r".
+  EXPECT_THAT(r.out, HasSubstr("preflight root=/dev/md127\\r is not the RAID array: "
+                               "the target will hang at \"waiting for root device\""));
+  EXPECT_THAT(r.out, HasSubstr("note      no /boot/config-6.12.38-current-sunxi64 on the target"));
+  EXPECT_THAT(r.out, HasSubstr("plan      not made: memory: no RAM description"));
+}
+
+TEST(BootCommand, PlanAndChangeReportWithLive) {
+  const TestRoot root =
+      ArmbianRoot("boot_cmd_live", FileBytes("testdata/overlays/marker-target-path.dtbo"));
+  const std::string live = "testdata/live/sun50i-h618-orangepi-zero2w-6.12-uboot.dtb";
+  CliRun r = Boot({"--root", root.path(), "--live", live});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nkernel     [0x"));   // The segment table.
+  EXPECT_THAT(r.out, HasSubstr("purgatory: x0 = DTB"));
+  EXPECT_THAT(r.out, HasSubstr("serial-number    /serial-number = "));  // Reconciled.
+  EXPECT_THAT(r.out, Not(HasSubstr("plan      not made")));
+  r = Boot({"--root", root.path(), "--live=" + live, "--json"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"plan\": {"));
+  EXPECT_THAT(r.out, HasSubstr("\"plan_error\": \"\"}"));
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);  // One line.
+  r = Boot({"--root", root.path(), "--live", root.path() + "/nothing.dtb"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_THAT(r.err, HasSubstr("nothing.dtb"));
 }
 
 TEST(BootCommand, JsonWithAFailedOverlay) {
@@ -135,7 +171,7 @@ TEST(BootCommand, NothingToBootIsBadInput) {
 
 TEST(BootCommand, ExtlinuxUsesTheUBootFdtfile) {
   TestRoot root("boot_cmd_extlinux");
-  root.File("boot/vmlinuz", "k");
+  root.File("boot/vmlinuz", FileBytes("testdata/kernel/Image"));
   root.File("usr/lib/linux-image-6.1/allwinner/board.dtb",
             FileBytes("testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb"));
   root.File("boot/extlinux/extlinux.conf",
