@@ -31,6 +31,16 @@ TEST(ScanBlockDevices, CandidatesOnly) {
   EXPECT_THAT(*names, ElementsAre("sda1", "sdb"));
 }
 
+// The real socket: it opens (no privilege needed to listen to uevents) and
+// a wait with nothing sent times out as "no event".
+TEST(OpenNetlinkUevents, OpensAndTimesOut) {
+  auto source = OpenNetlinkUevents();
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto ev = (*source)->Next(10);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  EXPECT_FALSE(ev->has_value());
+}
+
 TEST(ScanBlockDevices, NoSysfs) {
   auto names = ScanBlockDevices("/nonexistent/sys/class/block");
   EXPECT_EQ(names.status().code(), absl::StatusCode::kUnavailable);

@@ -307,6 +307,14 @@ TEST_F(RunBootTest, DryRunAndShellStopBeforeLoading) {
   EXPECT_EQ(kexec_.loads, 1);
 }
 
+TEST_F(RunBootTest, VerifyLoadsTheSha256Purgatory) {
+  Armbian();
+  Cmdline("mdboot.verify");
+  EXPECT_EQ(Run().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(kexec_.loads, 1);
+  EXPECT_THAT(Log(), HasSubstr("mdboot: purgatory: verifying (sha256 of 3 segments"));
+}
+
 TEST_F(RunBootTest, StrictMakesPreflightWarningsFatal) {
   Armbian(Bytes(kUsb), "/dev/mmcblk0p1");  // Armbian's default rootdev.
   Cmdline("mdboot.strict");
