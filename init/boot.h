@@ -95,9 +95,11 @@ std::string FormatPreparedBoot(const PreparedBoot& boot);
 // kexec_load of the prepared segments (nothing else is checked: all checks
 // happened in PrepareBoot()).
 //
-// Returns: the codes of LoadSegments() (kPermissionDenied, kUnavailable,
-// kInvalidArgument, kUnimplemented, kResourceExhausted, kUnknown), each with
-// errno advice.
+// Returns:
+//   kFailedPrecondition nothing was planned (no handoff in `boot`).
+//   the codes of LoadSegments() (kPermissionDenied, kUnavailable,
+//   kInvalidArgument, kUnimplemented, kResourceExhausted, kUnknown), each
+//   with errno advice.
 absl::Status LoadPreparedBoot(const PreparedBoot& boot, KexecSyscalls& sys);
 
 }  // namespace fdt_handoff
