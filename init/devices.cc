@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -52,6 +53,64 @@ class Netlink : public UeventSource {
 
  private:
   int fd_;
+};
+
+// Every entry of `dir` (no filtering), sorted.
+absl::StatusOr<std::set<std::string>> ListNames(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot read ", dir, ": ", strerror(errno), " (is sysfs mounted?)"));
+  }
+  std::set<std::string> out;
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') out.insert(e->d_name);
+  }
+  closedir(d);
+  return out;
+}
+
+class Polling : public UeventSource {
+ public:
+  Polling(std::string dir, std::function<void(int)> sleep_ms)
+      : dir_(std::move(dir)), sleep_ms_(std::move(sleep_ms)) {
+    auto names = ListNames(dir_);
+    if (names.ok()) known_ = *std::move(names);
+  }
+
+  absl::StatusOr<absl::optional<Uevent>> Next(int timeout_ms) override {
+    if (pending_.empty()) {
+      sleep_ms_(timeout_ms);
+      auto names = ListNames(dir_);
+      if (!names.ok()) return names.status();
+      for (const std::string& n : *names) {
+        if (known_.count(n) == 0) pending_.push_back(Event("add", n));
+      }
+      for (const std::string& n : known_) {
+        if (names->count(n) == 0) pending_.push_back(Event("remove", n));
+      }
+      known_ = *std::move(names);
+    }
+    if (pending_.empty()) return absl::optional<Uevent>();
+    Uevent e = std::move(pending_.front());
+    pending_.pop_front();
+    return absl::optional<Uevent>(std::move(e));
+  }
+
+ private:
+  Uevent Event(const char* action, const std::string& name) const {
+    Uevent e;
+    e.action = action;
+    e.subsystem = "block";
+    e.devname = name;
+    e.major = 0;  // Not known without the uevent; only the name is used.
+    return e;
+  }
+
+  std::string dir_;
+  std::function<void(int)> sleep_ms_;
+  std::set<std::string> known_;
+  std::deque<Uevent> pending_;
 };
 
 std::string ReadSmall(const std::string& path) {
@@ -223,6 +282,11 @@ absl::StatusOr<std::unique_ptr<UeventSource>> OpenNetlinkUevents() {
     return absl::UnavailableError(absl::StrCat("uevent bind: ", strerror(err)));
   }
   return std::unique_ptr<UeventSource>(new Netlink(fd));
+}
+
+std::unique_ptr<UeventSource> PollingUevents(
+    const std::string& sys_class_block, std::function<void(int)> sleep_ms) {
+  return std::make_unique<Polling>(sys_class_block, std::move(sleep_ms));
 }
 
 bool IsMemberCandidate(const std::string& sys_class_block,

@@ -21,6 +21,7 @@
 #ifndef INIT_DEVICES_H_
 #define INIT_DEVICES_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,18 @@ class UeventSource {
 // Returns:
 //   kUnavailable  socket or bind failed (errno named).
 absl::StatusOr<std::unique_ptr<UeventSource>> OpenNetlinkUevents();
+
+// PollingUevents()
+//
+// For a kernel without CONFIG_NET (no uevent socket): each Next() sleeps
+// its timeout with `sleep_ms`, lists `sys_class_block` again and reports
+// what appeared ("add") or went ("remove") since the last listing, one
+// event per call. What exists when it is made counts as known (the
+// coldplug scan covers it).
+//
+// Next() returns kUnavailable when the folder cannot be read.
+std::unique_ptr<UeventSource> PollingUevents(
+    const std::string& sys_class_block, std::function<void(int)> sleep_ms);
 
 // ScanBlockDevices()
 //

@@ -41,6 +41,54 @@ TEST(OpenNetlinkUevents, OpensAndTimesOut) {
   EXPECT_FALSE(ev->has_value());
 }
 
+TEST(PollingUevents, ReportsWhatAppearedAndWentAfterEachSleep) {
+  FakeSysBlock sys("poll");
+  sys.Disk("sda");
+  std::vector<int> slept;
+  auto source = PollingUevents(sys.class_block(), [&](int ms) { slept.push_back(ms); });
+  auto none = source->Next(1000);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());  // sda was there from the start.
+  sys.Disk("sdb");
+  sys.Partition("sdb", "sdb1");
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) {
+    auto ev = source->Next(1000);
+    ASSERT_TRUE(ev.ok() && ev->has_value());
+    EXPECT_TRUE((*ev)->IsBlockDevice());
+    got.push_back((*ev)->action + " " + (*ev)->devname);
+  }
+  EXPECT_THAT(got, ElementsAre("add sdb", "add sdb1"));
+  EXPECT_THAT(slept, ElementsAre(1000, 1000));  // The second event was queued.
+  ASSERT_EQ(system(("rm -r " + sys.class_block() + "/sda").c_str()), 0);
+  auto gone = source->Next(500);
+  ASSERT_TRUE(gone.ok() && gone->has_value());
+  EXPECT_EQ((*gone)->action + " " + (*gone)->devname, "remove sda");
+}
+
+TEST(PollingUevents, DrivesTheWaitLikeUevents) {
+  FakeSysBlock sys("poll_wait");
+  sys.Disk("sda");
+  FakeMd md;
+  md.members["sda"] = FakeMember("raid0", 2, 0);
+  md.members["sdb"] = FakeMember("raid0", 2, 1);
+  int64_t now = 0;
+  int sleeps = 0;
+  auto source = PollingUevents(sys.class_block(), [&](int ms) {
+    now += int64_t{ms} * 1000000;
+    if (++sleeps == 3) sys.Disk("sdb");  // Plugged in after ~3 s.
+  });
+  std::ostringstream out;
+  NanoClock clock = [&] { return now; };
+  Console console(out, clock);
+  WaitOptions options;
+  options.sys_class_block = sys.class_block();
+  auto a = WaitForArray(options, *source, md, console, clock);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->complete);
+  EXPECT_EQ(now, int64_t{3000000000});
+}
+
 TEST(ScanBlockDevices, NoSysfs) {
   auto names = ScanBlockDevices("/nonexistent/sys/class/block");
   EXPECT_EQ(names.status().code(), absl::StatusCode::kUnavailable);

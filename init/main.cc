@@ -68,8 +68,16 @@ int main(int argc, char** argv) {
   std::unique_ptr<BlockCalls> block = LinuxBlockCalls();
   MdadmMd md(*runner, *block);
   std::unique_ptr<KexecSyscalls> kexec = LinuxKexecSyscalls();
+  // A kernel without CONFIG_NET has no uevent socket: poll sysfs instead.
+  auto open_uevents = [&console]() -> absl::StatusOr<std::unique_ptr<UeventSource>> {
+    auto netlink = OpenNetlinkUevents();
+    if (netlink.ok()) return netlink;
+    console.Log(netlink.status().message(),
+                ": following /sys/class/block once a second instead");
+    return PollingUevents("/sys/class/block", [](int ms) { usleep(ms * 1000); });
+  };
   InitEnv env{console, BootTimeClock(), *mounts, *modules, md, *kexec,
-              OpenNetlinkUevents, InitPaths{},
+              open_uevents, InitPaths{},
               static_cast<uint64_t>(getpagesize()), SeedSource()};
   if (!pid1) {
     const absl::Status s = RunBoot(env, options);
