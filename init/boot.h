@@ -36,6 +36,7 @@
 #include "init/root_dir.h"
 #include "kexec/handoff.h"
 #include "kexec/image.h"
+#include "fdt/memory.h"
 #include "kexec/memory_map.h"
 #include "kexec/syscall.h"
 
@@ -44,7 +45,7 @@ namespace fdt_handoff {
 struct BootOptions {
   DiscoverOptions discover;
   const Fdt* live = nullptr;                  // /sys/firmware/fdt; null: none
-  const std::vector<Range>* iomem = nullptr;  // /proc/iomem; null: DTB only
+  const std::vector<MemoryRange>* iomem = nullptr;  // /proc/iomem; null: DTB only
   uint64_t page_size = 4096;
   bool verify = false;                        // mdboot.verify
   // The array and its file system, for the preflight's root= check; none:

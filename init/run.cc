@@ -13,6 +13,7 @@
 #include "init/early.h"
 #include "init/mount.h"
 #include "init/settings.h"
+#include "fdt/memory.h"
 #include "kexec/memory_map.h"
 
 namespace fdt_handoff {
@@ -57,7 +58,7 @@ void LoadModulesIfAny(InitEnv& env) {
 // has no /sys/firmware/fdt; the DTB's /memory then describes RAM).
 struct MachineFacts {
   absl::optional<Fdt> live;
-  absl::optional<std::vector<Range>> iomem;
+  absl::optional<std::vector<MemoryRange>> iomem;
 };
 
 MachineFacts ReadMachine(InitEnv& env) {
