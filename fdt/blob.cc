@@ -133,6 +133,18 @@ std::string BadVersionCause(absl::Span<const uint8_t> b) {
                          last_comp);
 }
 
+// libfdt's node name comparison (fdt_nodename_eq_): "chosen" also matches
+// "chosen@0" unless the name looked for has a unit address itself.
+bool NodeNameMatches(absl::string_view node, absl::string_view wanted) {
+  if (node.size() < wanted.size() ||
+      node.compare(0, wanted.size(), wanted) != 0) {
+    return false;
+  }
+  if (node.size() == wanted.size()) return true;
+  return wanted.find('@') == absl::string_view::npos &&
+         node[wanted.size()] == '@';
+}
+
 // Adds the facts a user needs next to the bare libfdt error name.
 std::string Explain(int err, absl::Span<const uint8_t> bytes) {
   switch (-err) {
@@ -172,7 +184,9 @@ std::string LimitText(size_t max_size) {
 // NULL name for header versions below 16, and loops forever on a property
 // length that wraps its offset arithmetic (0xfffffff4). Both were found by
 // our fuzzer (testdata/fuzz/regress-*.seed). Returns 0 or -FDT_ERR_*.
-int PrecheckStructure(absl::Span<const uint8_t> b) {
+// The walk also notes, for free, whether the root has a /__symbols__ child
+// (*symbols; Fdt::HasSymbols() answers from it).
+int PrecheckStructure(absl::Span<const uint8_t> b, bool* symbols) {
   if (b.size() < kHeaderSize) return -FDT_ERR_TRUNCATED;
   const uint32_t version = LoadBe32(b.data() + 20);
   if (version < 16) return -FDT_ERR_BADVERSION;
@@ -181,13 +195,23 @@ int PrecheckStructure(absl::Span<const uint8_t> b) {
   if (off > b.size() || size > b.size() - off) return -FDT_ERR_TRUNCATED;
   const uint8_t* s = b.data() + off;
   uint64_t at = 0;
+  int depth = 0;  // Below the first root node only; -1 once it has ended.
   while (at + 4 <= size) {
     const uint32_t tag = LoadBe32(s + at);
     at += 4;
     switch (tag) {
       case FDT_BEGIN_NODE: {
+        const uint64_t name = at;
         while (at < size && s[at] != 0) ++at;
         if (at >= size) return -FDT_ERR_BADSTRUCTURE;
+        if (depth == 1 &&
+            NodeNameMatches(
+                absl::string_view(reinterpret_cast<const char*>(s + name),
+                                  static_cast<size_t>(at - name)),
+                "__symbols__")) {
+          *symbols = true;
+        }
+        if (depth >= 0) ++depth;
         at = (at + 1 + 3) & ~uint64_t{3};
         break;
       }
@@ -200,6 +224,8 @@ int PrecheckStructure(absl::Span<const uint8_t> b) {
         break;
       }
       case FDT_END_NODE:
+        if (depth > 0 && --depth == 0) depth = -1;
+        break;
       case FDT_NOP:
         break;
       case FDT_END:
@@ -245,6 +271,92 @@ absl::Status CheckOverlayDepth(const Fdt& overlay) {
 
 }  // namespace
 
+StructureReader::StructureReader(const void* fdt)
+    : base_(static_cast<const uint8_t*>(fdt)) {
+  const uint32_t total = LoadBe32(base_ + 4);
+  const uint32_t off = LoadBe32(base_ + 8);
+  const uint32_t version = LoadBe32(base_ + 20);
+  if (off <= total) {
+    size_ = version >= 17 ? std::min(LoadBe32(base_ + 36), total - off)
+                          : total - off;
+  }
+  base_ += off;
+}
+
+uint32_t StructureReader::Tag(int offset, int* next,
+                              absl::string_view* name) const {
+  *next = -FDT_ERR_BADSTRUCTURE;
+  if (offset < 0 || offset % 4 != 0 || size_ < 4 ||
+      static_cast<size_t>(offset) > size_ - 4) {
+    return FDT_END;
+  }
+  size_t at = static_cast<size_t>(offset);
+  const uint32_t tag = LoadBe32(base_ + at);
+  at += 4;
+  if (tag == FDT_BEGIN_NODE) {
+    const void* nul = std::memchr(base_ + at, 0, size_ - at);
+    if (nul == nullptr) return FDT_END;
+    const size_t len =
+        static_cast<size_t>(static_cast<const uint8_t*>(nul) - (base_ + at));
+    if (name != nullptr) {
+      *name = absl::string_view(reinterpret_cast<const char*>(base_ + at), len);
+    }
+    at += len + 1;
+  } else if (tag == FDT_PROP) {
+    if (size_ - at < 8) return FDT_END;
+    const size_t len = LoadBe32(base_ + at);
+    at += 8;
+    if (len > size_ - at) return FDT_END;
+    at += len;
+  } else if (tag == FDT_END) {
+    *next = static_cast<int>(at);
+    return FDT_END;
+  } else if (tag != FDT_END_NODE && tag != FDT_NOP) {
+    return FDT_END;
+  }
+  *next = static_cast<int>((at + 3) & ~size_t{3});
+  return tag;
+}
+
+int StructureReader::Child(int parent, absl::string_view name) const {
+  int next = 0;
+  absl::string_view node;
+  if (Tag(parent, &next, &node) != FDT_BEGIN_NODE) return -FDT_ERR_BADOFFSET;
+  int depth = 0;
+  for (int off = next;; off = next) {
+    switch (Tag(off, &next, &node)) {
+      case FDT_BEGIN_NODE:
+        if (depth == 0 && NodeNameMatches(node, name)) return off;
+        ++depth;
+        break;
+      case FDT_END_NODE:
+        if (depth-- == 0) return -FDT_ERR_NOTFOUND;
+        break;
+      case FDT_END:
+        return -FDT_ERR_NOTFOUND;
+      default:
+        break;
+    }
+  }
+}
+
+int StructureReader::Path(absl::string_view path) const {
+  int off = 0;
+  size_t at = 0;
+  while (at < path.size()) {
+    if (path[at] == '/') {
+      ++at;
+      continue;
+    }
+    size_t end = path.find('/', at);
+    if (end == absl::string_view::npos) end = path.size();
+    off = Child(off, path.substr(at, end - at));
+    if (off < 0) return off;
+    at = end;
+  }
+  return off;
+}
+
 absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
                                    std::string origin, size_t max_size) {
   if (bytes.size() < 8) {
@@ -262,7 +374,8 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
   }
   int err = bytes.size() < kHeaderSize ? -FDT_ERR_TRUNCATED
                                        : fdt_check_header(bytes.data());
-  if (err == 0) err = PrecheckStructure(bytes);
+  bool symbols = false;
+  if (err == 0) err = PrecheckStructure(bytes, &symbols);
   if (err == 0) err = fdt_check_full(bytes.data(), bytes.size());
   // libfdt 1.6.1's fdt_check_full() reads an unknown first tag as FDT_END at
   // depth 0 and accepts the blob; a tree must start with its root node.
@@ -277,7 +390,12 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
                      Explain(err, bytes)));
   }
   bytes.resize(fdt_totalsize(bytes.data()));
-  return Fdt(std::move(bytes), std::move(origin));
+  // Below version 17 the precheck's block size is not the header's; ask
+  // the tree later instead.
+  const bool known = fdt_version(bytes.data()) >= 17;
+  Fdt fdt(std::move(bytes), std::move(origin));
+  if (known) fdt.symbols_ = symbols ? Symbols::kPresent : Symbols::kAbsent;
+  return fdt;
 }
 
 absl::StatusOr<Fdt> Fdt::FromFile(const std::string& path, size_t max_size) {
@@ -319,18 +437,17 @@ std::vector<std::string> Fdt::Compatible() const {
 }
 
 bool Fdt::HasSymbols() const {
-  return fdt_path_offset(data(), "/__symbols__") >= 0;
+  if (symbols_ != Symbols::kUnknown) return symbols_ == Symbols::kPresent;
+  return StructureReader(data()).Child(0, "__symbols__") >= 0;
 }
 
 FdtEditor::FdtEditor(const Fdt& source)
-    : buf_(source.bytes().begin(), source.bytes().end()),
-      origin_(source.origin()) {
+    : buf_(source.size() + kGrowStep), origin_(source.origin()) {
   // A validated tree of version 17 can be edited in place once it has room;
   // fdt_open_into() also upgrades older versions.
-  std::vector<uint8_t> opened(source.size() + kGrowStep);
-  if (fdt_open_into(source.data(), opened.data(),
-                    static_cast<int>(opened.size())) == 0) {
-    buf_ = std::move(opened);
+  if (fdt_open_into(source.data(), buf_.data(),
+                    static_cast<int>(buf_.size())) != 0) {
+    buf_.assign(source.bytes().begin(), source.bytes().end());
   }
 }
 
@@ -348,25 +465,47 @@ absl::Status FdtEditor::Grow() {
   return absl::OkStatus();
 }
 
-template <typename Op>
-absl::Status FdtEditor::WithGrowth(absl::string_view what, Op op) {
+template <typename Describe, typename Op>
+absl::Status FdtEditor::WithGrowth(Describe what, Op op) {
   for (;;) {
     const int err = op(buf_.data());
     if (err == 0) return absl::OkStatus();
     if (err != -FDT_ERR_NOSPACE) {
-      return FdtError(err, absl::StrCat(origin_, ": ", what));
+      return FdtError(err, absl::StrCat(origin_, ": ", what()));
     }
     const absl::Status grown = Grow();
     if (!grown.ok()) {
       return absl::Status(grown.code(),
-                          absl::StrCat(grown.message(), " while ", what));
+                          absl::StrCat(grown.message(), " while ", what()));
     }
   }
 }
 
+int FdtEditor::Lookup(absl::string_view path) const {
+  if (path.empty() || path[0] != '/') {  // An alias: libfdt resolves it.
+    return fdt_path_offset_namelen(buf_.data(), path.data(),
+                                   static_cast<int>(path.size()));
+  }
+  // Edits keep the remembered offsets current (Moved()).
+  for (const KnownNode& k : known_) {
+    if (k.path == path) return k.offset;
+  }
+  const int off = StructureReader(buf_.data()).Path(path);
+  if (off >= 0) known_.push_back(KnownNode{std::string(path), off});
+  return off;
+}
+
+void FdtEditor::Moved(int at, int struct_size_before) {
+  const int delta =
+      static_cast<int>(fdt_size_dt_struct(buf_.data())) - struct_size_before;
+  if (delta == 0) return;
+  for (KnownNode& k : known_) {
+    if (k.offset > at) k.offset += delta;
+  }
+}
+
 absl::StatusOr<int> FdtEditor::NodeOffset(absl::string_view path) const {
-  const int off = fdt_path_offset_namelen(buf_.data(), path.data(),
-                                          static_cast<int>(path.size()));
+  const int off = Lookup(path);
   if (off < 0) {
     return FdtError(off, absl::StrCat(origin_, ": node ", path));
   }
@@ -375,8 +514,7 @@ absl::StatusOr<int> FdtEditor::NodeOffset(absl::string_view path) const {
 
 absl::optional<std::vector<uint8_t>> FdtEditor::Property(
     absl::string_view path, absl::string_view name) const {
-  const int off = fdt_path_offset_namelen(buf_.data(), path.data(),
-                                          static_cast<int>(path.size()));
+  const int off = Lookup(path);
   if (off < 0) return absl::nullopt;
   int len = 0;
   const void* v = fdt_getprop_namelen(buf_.data(), off, name.data(),
@@ -399,12 +537,15 @@ absl::Status FdtEditor::SetPropertyAt(int offset, absl::string_view path,
   // Node offsets are relative to the structure block, which growing
   // (fdt_open_into) moves as a whole: `offset` stays valid across retries.
   const std::string prop(name);
-  return WithGrowth(absl::StrCat("setting ", path, ":", name),
-                    [&](void* fdt) {
-                      return fdt_setprop(fdt, offset, prop.c_str(),
-                                         value.data(),
-                                         static_cast<int>(value.size()));
-                    });
+  const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
+  RETURN_IF_ERROR(
+      WithGrowth([&] { return absl::StrCat("setting ", path, ":", name); },
+                 [&](void* fdt) {
+                   return fdt_setprop(fdt, offset, prop.c_str(), value.data(),
+                                      static_cast<int>(value.size()));
+                 }));
+  Moved(offset, before);
+  return absl::OkStatus();
 }
 
 absl::Status FdtEditor::SetPropertyString(absl::string_view path,
@@ -440,7 +581,9 @@ absl::StatusOr<std::vector<std::string>> FdtEditor::DeleteProperties(
   std::vector<std::string> deleted;
   for (absl::string_view name : names) {
     const std::string prop(name);
+    const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
     const int err = fdt_delprop(buf_.data(), off, prop.c_str());
+    Moved(off, before);
     if (err == -FDT_ERR_NOTFOUND) continue;
     if (err != 0) {
       return FdtError(err,
@@ -455,7 +598,9 @@ absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
                                                absl::string_view name) {
   ASSIGN_OR_RETURN(int off, NodeOffset(path));
   const std::string prop(name);
+  const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
   const int err = fdt_delprop(buf_.data(), off, prop.c_str());
+  Moved(off, before);
   if (err == -FDT_ERR_NOTFOUND) return false;
   if (err != 0) {
     return FdtError(err,
@@ -467,20 +612,29 @@ absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
 absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
                                                absl::string_view name) {
   ASSIGN_OR_RETURN(const int off, NodeOffset(parent));
-  const std::string parent_path(parent);
   const std::string child(name);
+  std::string path = JoinNodePath(parent, child);
+  // fdt_add_subnode() looks for an existing child itself (FDT_ERR_EXISTS):
+  // one walk of the parent, not two.
+  const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
+  int added = -1;
   RETURN_IF_ERROR(WithGrowth(
-      absl::StrCat("adding node ", parent, "/", name), [&](void* fdt) {
-        const int existing = fdt_subnode_offset(fdt, off, child.c_str());
-        if (existing >= 0) return 0;
-        const int added = fdt_add_subnode(fdt, off, child.c_str());
+      [&] { return absl::StrCat("adding node ", parent, "/", name); },
+      [&](void* fdt) {
+        added = fdt_add_subnode(fdt, off, child.c_str());
+        if (added == -FDT_ERR_EXISTS) {
+          added = StructureReader(fdt).Child(off, child);
+        }
         return added < 0 ? added : 0;
       }));
-  return JoinNodePath(parent_path, child);
+  Moved(off, before);
+  known_.push_back(KnownNode{path, added});
+  return path;
 }
 
 absl::Status FdtEditor::DeleteNode(absl::string_view path) {
   ASSIGN_OR_RETURN(int off, NodeOffset(path));
+  known_.clear();  // The subtree's offsets are gone, later ones moved.
   const int err = fdt_del_node(buf_.data(), off);
   if (err != 0) {
     return FdtError(err, absl::StrCat(origin_, ": deleting node ", path));
@@ -524,27 +678,56 @@ std::vector<int> FdtEditor::FindNodes(
 std::vector<int> FindNodeOffsets(const void* fdt,
                                  const std::vector<std::string>& paths) {
   std::vector<int> found(paths.size(), -1);
-  std::map<std::string, std::vector<size_t>> wanted;
-  for (size_t i = 0; i < paths.size(); ++i) wanted[paths[i]].push_back(i);
+  std::map<std::string, std::vector<size_t>, std::less<>> wanted;
+  // Every path on the way to a wanted one ("/soc" for "/soc/usb@5310000"):
+  // any other node is skipped with its subtree, its path never built.
+  std::set<std::string, std::less<>> on_the_way;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    wanted[paths[i]].push_back(i);
+    for (size_t slash = paths[i].find('/', 1); slash != std::string::npos;
+         slash = paths[i].find('/', slash + 1)) {
+      on_the_way.insert(paths[i].substr(0, slash));
+    }
+    on_the_way.insert(paths[i]);
+  }
+  const StructureReader reader(fdt);
   std::string path;
-  std::vector<size_t> length_at_depth;  // path.size() after each depth.
-  int depth = 0;
+  std::vector<size_t> length_at_depth;  // path.size() of each open node.
+  int skipping = 0;                     // Depth inside a skipped subtree.
   size_t remaining = paths.size();
-  for (int off = 0; off >= 0 && remaining > 0;
-       off = fdt_next_node(fdt, off, &depth)) {
-    if (depth < 0) break;
-    int len = 0;
-    const char* name = fdt_get_name(fdt, off, &len);
-    if (name == nullptr) break;
-    length_at_depth.resize(static_cast<size_t>(depth) + 1);
-    if (depth == 0) {
+  int next = 0;
+  for (int off = 0; remaining > 0; off = next) {
+    absl::string_view name;
+    const uint32_t tag = reader.Tag(off, &next, &name);
+    if (tag == FDT_END) break;
+    if (tag == FDT_END_NODE) {
+      if (skipping > 0) {
+        --skipping;
+      } else {
+        if (length_at_depth.empty()) break;
+        length_at_depth.pop_back();
+        if (length_at_depth.empty()) break;  // The root has ended.
+        path.resize(length_at_depth.back());
+      }
+      continue;
+    }
+    if (tag != FDT_BEGIN_NODE) continue;
+    if (skipping > 0) {
+      ++skipping;
+      continue;
+    }
+    if (length_at_depth.empty()) {
       path = "/";
     } else {
-      path.resize(length_at_depth[depth - 1]);
-      if (depth > 1) path += '/';
-      path.append(name, static_cast<size_t>(len));
+      if (length_at_depth.size() > 1) path += '/';
+      path.append(name.data(), name.size());
+      if (on_the_way.find(path) == on_the_way.end()) {
+        path.resize(length_at_depth.back());
+        skipping = 1;
+        continue;
+      }
     }
-    length_at_depth[depth] = path.size();
+    length_at_depth.push_back(path.size());
     const auto it = wanted.find(path);
     if (it != wanted.end()) {
       for (size_t i : it->second) {
@@ -640,6 +823,7 @@ absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {
     err = fdt_overlay_apply(scratch.data(), overlay_copy.data());
     if (err == 0) {
       buf_ = std::move(scratch);
+      known_.clear();
       return absl::OkStatus();
     }
     if (err != -FDT_ERR_NOSPACE || room + kGrowStep > 2 * kMaxDtbSize) {
@@ -673,9 +857,9 @@ absl::Status FdtEditor::DeleteAllMemReserves() {
 }
 
 absl::Status FdtEditor::AddMemReserve(uint64_t address, uint64_t size) {
-  return WithGrowth("adding /memreserve/", [&](void* fdt) {
-    return fdt_add_mem_rsv(fdt, address, size);
-  });
+  return WithGrowth(
+      [] { return std::string("adding /memreserve/"); },
+      [&](void* fdt) { return fdt_add_mem_rsv(fdt, address, size); });
 }
 
 absl::StatusOr<Fdt> FdtEditor::Finish(std::string origin) && {

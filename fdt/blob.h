@@ -94,8 +94,51 @@ class Fdt {
   Fdt(std::vector<uint8_t> bytes, std::string origin)
       : bytes_(std::move(bytes)), origin_(std::move(origin)) {}
 
+  // Whether the root has a /__symbols__ child, when FromBytes() saw it on
+  // its validation walk; unknown for trees an editor produced.
+  enum class Symbols : uint8_t { kUnknown, kAbsent, kPresent };
+
   std::vector<uint8_t> bytes_;
   std::string origin_;
+  Symbols symbols_ = Symbols::kUnknown;
+};
+
+// StructureReader
+//
+// Reads the structure block of a tree that Fdt::FromBytes() validated or
+// libfdt's writers produced since (an FdtEditor's), without libfdt's
+// per-tag re-checks: fdt_next_tag() costs about 50 instructions a tag, and
+// a path lookup walks every tag before the node it finds (/chosen comes
+// after /soc). Reads still stay inside the block: a tag that does not fit
+// reads as FDT_END. Valid while the tree is not changed.
+class StructureReader {
+ public:
+  explicit StructureReader(const void* fdt);
+
+  // Tag()
+  //
+  // fdt_next_tag(): the tag at `offset` (FDT_BEGIN_NODE, FDT_PROP, ...),
+  // with *next the offset of the tag after it and, for FDT_BEGIN_NODE,
+  // *name the node's name (when `name` is not null). A malformed or
+  // out-of-range tag returns FDT_END with *next = -FDT_ERR_BADSTRUCTURE.
+  uint32_t Tag(int offset, int* next, absl::string_view* name = nullptr) const;
+
+  // Child()
+  //
+  // fdt_subnode_offset(): the child of the node at `parent` named `name`
+  // ("usb" also finds "usb@5310000", as in libfdt), or -FDT_ERR_NOTFOUND,
+  // or -FDT_ERR_BADOFFSET when `parent` is not a node.
+  int Child(int parent, absl::string_view name) const;
+
+  // Path()
+  //
+  // fdt_path_offset() for an absolute path ("/", "/soc/usb@5310000");
+  // aliases are not resolved.
+  int Path(absl::string_view path) const;
+
+ private:
+  const uint8_t* base_;
+  size_t size_ = 0;
 };
 
 // FindNodeOffsets()
@@ -111,6 +154,8 @@ std::vector<int> FindNodeOffsets(const void* fdt,
 // retries after growing the buffer when libfdt reports FDT_ERR_NOSPACE
 // (libfdt checks for space before it moves anything, so a NOSPACE failure
 // leaves the tree as it was). Finish() packs and re-validates.
+//
+// Not thread-safe, const calls included: lookups remember node offsets.
 class FdtEditor {
  public:
   explicit FdtEditor(const Fdt& source);
@@ -265,18 +310,36 @@ class FdtEditor {
 
  private:
   // Runs `op` (a libfdt call returning <0 on error); on FDT_ERR_NOSPACE grows
-  // the buffer by 64 KiB and runs it again. `what` describes the edit in
-  // error messages.
-  template <typename Op>
-  absl::Status WithGrowth(absl::string_view what, Op op);
+  // the buffer by 64 KiB and runs it again. `what()` describes the edit in
+  // error messages (built only for an error).
+  template <typename Describe, typename Op>
+  absl::Status WithGrowth(Describe what, Op op);
   absl::Status Grow();
   // SetProperty() on a node already looked up; `path` is for messages.
   absl::Status SetPropertyAt(int offset, absl::string_view path,
                              absl::string_view name,
                              absl::Span<const uint8_t> value);
+  // The offset of the node at `path` (or -FDT_ERR_*): remembered from an
+  // earlier lookup or edit when there is one, else found in one walk.
+  int Lookup(absl::string_view path) const;
+  // After an edit inside the node at `at` (its properties, or a new child)
+  // changed the structure block from `struct_size_before` bytes: moves the
+  // remembered offsets behind it by the difference. Node offsets count from
+  // the start of the structure block, so growing the buffer and the
+  // /memreserve/ block leave them alone; deleting a node or applying an
+  // overlay forgets them all.
+  void Moved(int at, int struct_size_before);
+
+  struct KnownNode {
+    std::string path;
+    int offset;
+  };
 
   std::vector<uint8_t> buf_;
   std::string origin_;
+  // Offsets of the nodes looked up or added so far. The rules address
+  // /chosen four times, and each fdt_path_offset() walks most of the tree.
+  mutable std::vector<KnownNode> known_;
 };
 
 }  // namespace fdt_handoff

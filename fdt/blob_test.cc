@@ -378,6 +378,183 @@ TEST(FdtEditor, EnsurePhandlePrefersTheGivenValueWhenFree) {
   EXPECT_EQ(*p, 0x43u);
 }
 
+// A tree shaped like a board's: /chosen and /aliases after a /soc with many
+// nodes (so lookups walk past it), unit addresses, a NOP, a node named
+// __symbols__ below the root's children, and optionally /__symbols__.
+std::vector<uint8_t> BoardLikeDtb(bool symbols) {
+  std::vector<uint8_t> buf(64 * 1024);
+  void* fdt = buf.data();
+  EXPECT_EQ(fdt_create(fdt, static_cast<int>(buf.size())), 0);
+  EXPECT_EQ(fdt_finish_reservemap(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, ""), 0);
+  EXPECT_EQ(fdt_property_u32(fdt, "#address-cells", 2), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "cpus"), 0);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(fdt_begin_node(fdt, absl::StrCat("cpu@", i).c_str()), 0);
+    EXPECT_EQ(fdt_property_u32(fdt, "reg", i), 0);
+    EXPECT_EQ(fdt_end_node(fdt), 0);
+  }
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "soc"), 0);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(fdt_begin_node(fdt, absl::StrCat("usb@", 5000 + i).c_str()), 0);
+    EXPECT_EQ(fdt_property_string(fdt, "status", "disabled"), 0);
+    EXPECT_EQ(fdt_begin_node(fdt, "port"), 0);
+    EXPECT_EQ(fdt_property_u32(fdt, "reg", i), 0);
+    EXPECT_EQ(fdt_end_node(fdt), 0);
+    EXPECT_EQ(fdt_end_node(fdt), 0);
+  }
+  EXPECT_EQ(fdt_begin_node(fdt, "__symbols__"), 0);  // Not the root's.
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "aliases"), 0);
+  EXPECT_EQ(fdt_property_string(fdt, "serial0", "/soc/usb@5001"), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "chosen"), 0);
+  EXPECT_EQ(fdt_property_string(fdt, "bootargs", "quiet"), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  if (symbols) {
+    EXPECT_EQ(fdt_begin_node(fdt, "__symbols__"), 0);
+    EXPECT_EQ(fdt_property_string(fdt, "usb1", "/soc/usb@5001"), 0);
+    EXPECT_EQ(fdt_end_node(fdt), 0);
+  }
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_finish(fdt), 0);
+  buf.resize(fdt_totalsize(fdt));
+  // A NOP in the structure, as fdt_nop_property() leaves one.
+  const int soc = fdt_path_offset(buf.data(), "/soc/usb@5002");
+  EXPECT_EQ(fdt_nop_property(buf.data(), soc, "status"), 0);
+  return buf;
+}
+
+// Every node path of a tree, in blob order.
+std::vector<std::string> AllPaths(const void* fdt) {
+  std::vector<std::string> paths;
+  char path[512];
+  int depth = 0;
+  for (int off = 0; off >= 0 && depth >= 0;
+       off = fdt_next_node(fdt, off, &depth)) {
+    EXPECT_EQ(fdt_get_path(fdt, off, path, sizeof(path)), 0);
+    paths.emplace_back(path);
+  }
+  return paths;
+}
+
+TEST(StructureReader, ReadsTheSameTagsAndNodesAsLibfdt) {
+  const std::vector<uint8_t> bytes = BoardLikeDtb(true);
+  const void* fdt = bytes.data();
+  const StructureReader reader(fdt);
+  int offset = 0;
+  for (;;) {
+    int ours = 0, theirs = 0;
+    const uint32_t tag = reader.Tag(offset, &ours);
+    ASSERT_EQ(tag, fdt_next_tag(fdt, offset, &theirs)) << "at " << offset;
+    ASSERT_EQ(ours, theirs) << "at " << offset;
+    if (tag == FDT_END) break;
+    offset = ours;
+  }
+  for (const std::string& path : AllPaths(fdt)) {
+    EXPECT_EQ(reader.Path(path), fdt_path_offset(fdt, path.c_str())) << path;
+  }
+  for (const char* path :
+       {"/soc/usb", "/soc/usb@5049/port", "//soc//usb@5003/", "/soc/usb@9",
+        "/nope", "/soc/port", "/cpus/cpu@0/x", "/chosen/"}) {
+    EXPECT_EQ(reader.Path(path), fdt_path_offset(fdt, path)) << path;
+  }
+  // Out of range and misaligned offsets read as a malformed tag.
+  int next = 0;
+  EXPECT_EQ(reader.Tag(static_cast<int>(bytes.size()), &next), FDT_END);
+  EXPECT_EQ(next, -FDT_ERR_BADSTRUCTURE);
+  EXPECT_EQ(reader.Tag(2, &next), FDT_END);
+  EXPECT_EQ(next, -FDT_ERR_BADSTRUCTURE);
+  EXPECT_EQ(reader.Child(8, "x"), -FDT_ERR_BADOFFSET);
+}
+
+TEST(Fdt, HasSymbolsOnlyForARootSymbolsNode) {
+  auto with = Fdt::FromBytes(BoardLikeDtb(true), "with.dtb");
+  auto without = Fdt::FromBytes(BoardLikeDtb(false), "without.dtb");
+  ASSERT_TRUE(with.ok() && without.ok());
+  EXPECT_TRUE(with->HasSymbols());
+  EXPECT_FALSE(without->HasSymbols());  // /soc/__symbols__ does not count.
+  // Trees an editor produced answer from the tree itself.
+  FdtEditor editor(*with);
+  auto same = FdtEditor(*with).Finish("same");
+  ASSERT_TRUE(same.ok());
+  EXPECT_TRUE(same->HasSymbols());
+  ASSERT_TRUE(editor.DeleteNode("/__symbols__").ok());
+  auto dropped = std::move(editor).Finish("dropped");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_FALSE(dropped->HasSymbols());
+}
+
+// Every node's offset as the editor reports it, against libfdt's own
+// lookup in the editor's current tree.
+void ExpectOffsetsMatchLibfdt(const FdtEditor& editor, const char* after) {
+  for (const std::string& path : AllPaths(editor.data())) {
+    auto ours = editor.NodeOffset(path);
+    ASSERT_TRUE(ours.ok()) << after << ": " << path << ": " << ours.status();
+    EXPECT_EQ(*ours, fdt_path_offset(editor.data(), path.c_str()))
+        << after << ": " << path;
+  }
+}
+
+TEST(FdtEditor, RememberedOffsetsFollowEveryEdit) {
+  auto fdt = Fdt::FromBytes(BoardLikeDtb(true), "board.dtb");
+  ASSERT_TRUE(fdt.ok());
+  FdtEditor editor(*fdt);
+  ExpectOffsetsMatchLibfdt(editor, "start");  // Remembers every node.
+  ASSERT_TRUE(editor.AddNode("/", "memory@40000000").ok());
+  ExpectOffsetsMatchLibfdt(editor, "AddNode /memory@40000000");
+  ASSERT_TRUE(editor.AddNode("/soc", "usb@5001").ok());  // Exists already.
+  ASSERT_TRUE(editor.AddNode("/soc/usb@5010", "hub").ok());
+  ExpectOffsetsMatchLibfdt(editor, "AddNode /soc/usb@5010/hub");
+  ASSERT_TRUE(editor.SetPropertyString("/soc/usb@5001", "status", "okay")
+                  .ok());  // Shorter value: the tree shrinks.
+  ExpectOffsetsMatchLibfdt(editor, "SetProperty shorter");
+  std::vector<uint8_t> big(100 * 1024, 0x5a);  // Grows the buffer, too.
+  ASSERT_TRUE(editor.SetProperty("/cpus/cpu@2", "big", big).ok());
+  ExpectOffsetsMatchLibfdt(editor, "SetProperty big");
+  const absl::string_view names[] = {"status", "missing"};
+  ASSERT_TRUE(editor.DeleteProperties("/soc/usb@5020", names).ok());
+  ExpectOffsetsMatchLibfdt(editor, "DeleteProperties");
+  ASSERT_TRUE(editor.DeleteProperty("/cpus/cpu@2", "big").ok());
+  ExpectOffsetsMatchLibfdt(editor, "DeleteProperty");
+  ASSERT_TRUE(
+      editor.EnsurePhandles({{"/soc/usb@5040/port"}, {"/cpus/cpu@1"}}).ok());
+  ExpectOffsetsMatchLibfdt(editor, "EnsurePhandles");
+  ASSERT_TRUE(editor.AddMemReserve(0x48000000, 0x1000).ok());
+  ExpectOffsetsMatchLibfdt(editor, "AddMemReserve");
+  ASSERT_TRUE(editor.DeleteNode("/soc/usb@5030").ok());
+  ExpectOffsetsMatchLibfdt(editor, "DeleteNode");
+  EXPECT_EQ(editor.NodeOffset("/soc/usb@5030").status().code(),
+            absl::StatusCode::kNotFound);
+  // Every edit landed where libfdt's own lookups say.
+  auto status = editor.Property("/soc/usb@5001", "status");
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(std::string(status->begin(), status->end()),
+            std::string("okay", 5));
+  EXPECT_FALSE(editor.Property("/soc/usb@5010/hub", "status").has_value());
+  EXPECT_GE(fdt_path_offset(editor.data(), "/memory@40000000"), 0);
+}
+
+TEST(FindNodeOffsets, FindsExactPathsInOneWalk) {
+  const std::vector<uint8_t> bytes = BoardLikeDtb(true);
+  const void* fdt = bytes.data();
+  std::vector<std::string> paths = AllPaths(fdt);
+  paths.insert(paths.end(), {"/soc/usb@5007/port", "/soc/usb", "/soc//usb@5001",
+                             "/nope", "/soc/usb@5007/port", "/chosen/"});
+  const std::vector<int> found = FindNodeOffsets(fdt, paths);
+  ASSERT_EQ(found.size(), paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    // Exact paths only: no unit-address shorthand, no doubled slashes.
+    const bool exact =
+        paths[i] == "/" || (paths[i].find("//") == std::string::npos &&
+                            paths[i].back() != '/' && paths[i] != "/soc/usb");
+    const int want = exact ? fdt_path_offset(fdt, paths[i].c_str()) : -1;
+    EXPECT_EQ(found[i], want < 0 ? -1 : want) << paths[i];
+  }
+}
+
 TEST(FileIo, WriteIsAtomicAndRefusesMissingDirectories) {
   const std::string dir = getenv("TEST_TMPDIR");
   const std::string path = dir + "/out.bin";

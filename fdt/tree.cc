@@ -22,9 +22,12 @@ absl::Status ParseStructure(const void* fdt, const std::string& origin,
   std::vector<Node*> stack;
   int offset = 0;
   int skipping = 0;  // Depth inside a left-out subtree (kTopLevel).
+  // Every caller's tree was validated (Fdt) or written by libfdt
+  // (FdtEditor): read tags without fdt_next_tag()'s re-checks.
+  const StructureReader reader(fdt);
   for (;;) {
     int next = 0;
-    const uint32_t tag = fdt_next_tag(fdt, offset, &next);
+    const uint32_t tag = reader.Tag(offset, &next);
     if (next < 0) return FdtError(next, absl::StrCat(origin, ": structure"));
     if (skipping > 0) {
       if (tag == FDT_BEGIN_NODE) ++skipping;
