@@ -29,7 +29,7 @@ cd "$bin/bench/fdt_benchmark.runfiles/fdt_handoff"
 for variant in Ours RawLibfdt; do
   valgrind --tool=callgrind --callgrind-out-file="$scratch/$variant.out" \
     "$bin/bench/fdt_benchmark" --benchmark_filter="BM_Reconcile_${variant}\$" \
-    --benchmark_min_time=0.01 >/dev/null 2>&1
+    --benchmark_min_time=1 >/dev/null 2>&1
   callgrind_annotate --inclusive=yes --tree=calling "$scratch/$variant.out" \
     >"$scratch/$variant.txt" 2>/dev/null
 done
@@ -38,7 +38,9 @@ python3 - "$scratch" <<'PY'
 import re, sys
 
 scratch = sys.argv[1]
-ENTRY = re.compile(r"^\s*([\d,]+) \([ \d.]+%\)  (\*|>)\s+(\S.*?)(?: \((\d+)x\))? \[")
+# "  1,234 ( 5.6%)  >   fn(args) [clone .constprop.0] (12x) [/path/binary]"
+ENTRY = re.compile(r"^\s*([\d,]+) \([ \d.]+%\)  (\*|>)\s+(\S.*?)"
+                   r"(?: \((\d+)x\))? \[[^\[\]]*\]\s*$")
 
 def tree(name):
     """{function: (inclusive Ir, {callee: (Ir, calls)})} from --tree=calling."""

@@ -442,13 +442,26 @@ bool Fdt::HasSymbols() const {
 }
 
 FdtEditor::FdtEditor(const Fdt& source)
-    : buf_(source.size() + kGrowStep), origin_(source.origin()) {
-  // A validated tree of version 17 can be edited in place once it has room;
-  // fdt_open_into() also upgrades older versions.
-  if (fdt_open_into(source.data(), buf_.data(),
+    : buf_(source.bytes().begin(), source.bytes().end()),
+      origin_(source.origin()) {
+  // Room comes with the first edit that needs it (WithGrowth) or with
+  // ApplyOverlay()'s scratch copy, so a tree whose first change is an
+  // overlay is copied once. A version 17 tree opens in place; an older one
+  // needs room for its new header (libfdt edits only version 17).
+  if (fdt_open_into(buf_.data(), buf_.data(),
                     static_cast<int>(buf_.size())) != 0) {
-    buf_.assign(source.bytes().begin(), source.bytes().end());
+    std::vector<uint8_t> opened(source.size() + kGrowStep);
+    if (fdt_open_into(source.data(), opened.data(),
+                      static_cast<int>(opened.size())) == 0) {
+      buf_ = std::move(opened);
+    }
   }
+}
+
+size_t FdtEditor::UsedSize() const {
+  // The blocks in the order fdt_open_into() leaves them: the strings last.
+  return static_cast<size_t>(fdt_off_dt_strings(buf_.data())) +
+         fdt_size_dt_strings(buf_.data());
 }
 
 absl::Status FdtEditor::Grow() {
@@ -467,6 +480,16 @@ absl::Status FdtEditor::Grow() {
 
 template <typename Describe, typename Op>
 absl::Status FdtEditor::WithGrowth(Describe what, Op op) {
+  // A tree without a free byte cannot take any addition: grow first rather
+  // than let libfdt find that out (a new property name costs a scan of the
+  // strings block before FDT_ERR_NOSPACE).
+  if (UsedSize() >= buf_.size()) {
+    const absl::Status grown = Grow();
+    if (!grown.ok()) {
+      return absl::Status(grown.code(),
+                          absl::StrCat(grown.message(), " while ", what()));
+    }
+  }
   for (;;) {
     const int err = op(buf_.data());
     if (err == 0) return absl::OkStatus();
@@ -812,7 +835,8 @@ absl::Status FdtEditor::SetProperties(
 
 absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {
   RETURN_IF_ERROR(CheckOverlayDepth(overlay));
-  size_t room = buf_.size() + overlay.size();
+  // Room for the overlay's content and for the edits after it.
+  size_t room = UsedSize() + overlay.size() + kGrowStep;
   for (;;) {
     std::vector<uint8_t> scratch(room);
     int err = fdt_open_into(buf_.data(), scratch.data(),

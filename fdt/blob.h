@@ -315,6 +315,8 @@ class FdtEditor {
   template <typename Describe, typename Op>
   absl::Status WithGrowth(Describe what, Op op);
   absl::Status Grow();
+  // Bytes of buf_ the tree's blocks use (the rest is free room).
+  size_t UsedSize() const;
   // SetProperty() on a node already looked up; `path` is for messages.
   absl::Status SetPropertyAt(int offset, absl::string_view path,
                              absl::string_view name,

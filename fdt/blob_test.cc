@@ -334,7 +334,7 @@ TEST(FdtEditor, GrowsOnDemandAndPacks) {
   auto fdt = Fdt::FromBytes(SmallDtb(), "small.dtb");
   ASSERT_TRUE(fdt.ok());
   FdtEditor editor(*fdt);
-  // Larger than the initial 64 KiB of slack: needs two growth steps.
+  // Larger than one 64 KiB growth step: needs three.
   std::vector<uint8_t> value(150 * 1024, 0x5a);
   ASSERT_TRUE(editor.SetProperty("/chosen", "big", value).ok());
   ASSERT_TRUE(editor.SetPropertyU64("/chosen", "linux,initrd-start",
