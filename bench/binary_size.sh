@@ -63,17 +63,26 @@ for line in open(os.path.join(scratch, "sections")):
         print(f"  {m.group(1):<20}{int(m.group(3), 16):>10,}  {kind}")
 
 print("\n== LOAD segments ==")
-loads = []
+loads, relro = [], 0
 for line in open(os.path.join(scratch, "segments")):
     f = line.split()
     if f and f[0] == "LOAD":
         loads.append((int(f[1], 16), int(f[4], 16), f[6]))
         print(f"  {f[6]:<4} file offset {int(f[1], 16):>10,}  file size {int(f[4], 16):>10,}")
+    if f and f[0] == "GNU_RELRO":
+        relro = int(f[4], 16)
 if len(loads) == 2:
     gap = loads[1][0] - (loads[0][0] + loads[0][1])
     print(f"  padding between them: {gap:,} bytes (the end of RELRO is aligned to the")
     print("  64 KiB maximum page size, so the file shrinks in 64 KiB steps of the")
     print("  first segment)")
+    # The second segment starts where RELRO then ends on a 64 KiB boundary.
+    step, text, tail = 64 * 1024, loads[0][1], size - loads[1][0]
+    fits = max(k * step for k in range(1, 64)
+               if k * step - relro + tail <= goal)
+    if text + relro > fits:
+        print(f"  under 2 MiB once the first segment is at most {fits - relro:,} bytes "
+              f"({text + relro - fits:,} less)")
 
 # The linker map: every input section kept in the output, with its file.
 lines = open(os.path.join(scratch, "fdt-handoff.map"), errors="replace").read().split("\n")
@@ -138,8 +147,8 @@ for path, n in per_member.items():
 total = sum(parts.values())
 print("\n== bytes kept by the linker, by library (file sections, before padding) ==")
 for name, n in parts.most_common():
-    print(f"  {name:<46}{n:>10,}{100 * n / total:>7.1f}%")
-print(f"  {'total':<46}{total:>10,}")
+    print(f"  {name:<50}{n:>10,}{100 * n / total:>7.1f}%")
+print(f"  {'total':<50}{total:>10,}")
 
 print(f"\n== the {top} largest archive members ==")
 members = collections.Counter()
