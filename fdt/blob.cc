@@ -835,8 +835,9 @@ absl::Status FdtEditor::SetProperties(
 
 absl::Status FdtEditor::ApplyOverlay(const Fdt& overlay) {
   RETURN_IF_ERROR(CheckOverlayDepth(overlay));
-  // Room for the overlay's content and for the edits after it.
-  size_t room = UsedSize() + overlay.size() + kGrowStep;
+  // Room for the overlay's content and for the edits after it. (A copy is
+  // never smaller than the tree's totalsize: fdt_open_into() refuses.)
+  size_t room = std::max(buf_.size(), UsedSize() + kGrowStep) + overlay.size();
   for (;;) {
     std::vector<uint8_t> scratch(room);
     int err = fdt_open_into(buf_.data(), scratch.data(),

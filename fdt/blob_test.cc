@@ -537,6 +537,48 @@ TEST(FdtEditor, RememberedOffsetsFollowEveryEdit) {
   EXPECT_GE(fdt_path_offset(editor.data(), "/memory@40000000"), 0);
 }
 
+// An overlay setting /chosen:`name` = "x" (target-path, no fixups).
+std::vector<uint8_t> ChosenOverlay(const char* name) {
+  std::vector<uint8_t> buf(4096);
+  void* fdt = buf.data();
+  EXPECT_EQ(fdt_create(fdt, static_cast<int>(buf.size())), 0);
+  EXPECT_EQ(fdt_finish_reservemap(fdt), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, ""), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "fragment@0"), 0);
+  EXPECT_EQ(fdt_property_string(fdt, "target-path", "/chosen"), 0);
+  EXPECT_EQ(fdt_begin_node(fdt, "__overlay__"), 0);
+  EXPECT_EQ(fdt_property_string(fdt, name, "x"), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_end_node(fdt), 0);
+  EXPECT_EQ(fdt_finish(fdt), 0);
+  buf.resize(fdt_totalsize(fdt));
+  return buf;
+}
+
+TEST(FdtEditor, AppliesOverlaysOneAfterAnotherAndEditsBetween) {
+  FdtEditor editor(*Fdt::FromBytes(SmallDtb(), "small.dtb"));
+  // A buffer grown far past what the tree now uses: the scratch copies
+  // must still take the tree's whole totalsize.
+  const std::vector<uint8_t> big(200 * 1024, 0x5a);
+  ASSERT_TRUE(editor.SetProperty("/chosen", "big", big).ok());
+  ASSERT_TRUE(editor.DeleteProperty("/chosen", "big").ok());
+  for (const char* name : {"a", "b", "c", "d"}) {
+    auto overlay = Fdt::FromBytes(ChosenOverlay(name), name);
+    ASSERT_TRUE(overlay.ok()) << overlay.status();
+    // Each scratch copy must hold the tree with its free room so far.
+    ASSERT_TRUE(editor.ApplyOverlay(*overlay).ok()) << name;
+    ASSERT_TRUE(
+        editor.SetPropertyU32("/chosen", absl::StrCat(name, "-n"), 1).ok());
+  }
+  auto out = std::move(editor).Finish("stacked");
+  ASSERT_TRUE(out.ok()) << out.status();
+  for (const char* name : {"a", "b", "c", "d"}) {
+    const int chosen = fdt_path_offset(out->data(), "/chosen");
+    EXPECT_NE(fdt_getprop(out->data(), chosen, name, nullptr), nullptr) << name;
+  }
+}
+
 TEST(FindNodeOffsets, FindsExactPathsInOneWalk) {
   const std::vector<uint8_t> bytes = BoardLikeDtb(true);
   const void* fdt = bytes.data();
