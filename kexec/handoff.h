@@ -118,6 +118,9 @@ absl::StatusOr<Handoff> PrepareAndLoad(const HandoffInput& input,
 // One line about the purgatory: "purgatory: verifying (sha256 of 3
 // segments, UART /soc/serial@5000000 at 0x5000000, 8250 reg-shift 2
 // io-width 4)", or "purgatory: x0 = DTB, x1..x3 = 0, no verification".
+// Text from the DTB (the UART's node path, its compatible, the stdout-path
+// value in a note) is escaped as fdt/escape.h's Escaped() does: printable
+// ASCII only.
 std::string FormatPurgatory(const Handoff& handoff);
 
 // FormatHandoffJson()

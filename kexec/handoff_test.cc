@@ -19,6 +19,7 @@ namespace fdt_handoff {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kPlain612[] =
     "testdata/corpus/6.12/sun50i-h618-orangepi-zero2w.dtb";
@@ -324,6 +325,26 @@ TEST_F(HandoffTest, VerifyWithoutStdoutPathStillVerifiesAndSaysSo) {
             "no /chosen/stdout-path; a mismatch halts without a message)");
   const size_t c = VerifyPurgatoryConfigOffset();
   EXPECT_EQ(h->purgatory[c + kVerifyConfigUartKind], 0);
+}
+
+TEST_F(HandoffTest, StdoutPathTextReachesThePurgatoryLineEscaped) {
+  FdtEditor editor(target_);
+  ASSERT_TRUE(editor
+                  .SetPropertyString("/chosen", "stdout-path",
+                                     "/soc/uart\n\x1b[2J:115200n8")
+                  .ok());
+  auto target = std::move(editor).Finish("hostile stdout-path");
+  ASSERT_TRUE(target.ok()) << target.status();
+  in_.target_dtb = &*target;
+  in_.verify = true;
+  in_.image_size = 4 << 20;
+  auto h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(FormatPurgatory(*h),
+            "purgatory: verifying (sha256 of 3 segments, no UART: stdout-path "
+            "\"/soc/uart\\x0a\\x1b[2J:115200n8\": no node /soc/uart\\x0a\\x1b[2J; "
+            "a mismatch halts without a message)");
+  EXPECT_THAT(FormatHandoffJson(*h), Not(HasSubstr("\x1b")));
 }
 
 TEST_F(HandoffTest, PlansADeepTarget) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "fdt/escape.h"
 #include "fdt/memory.h"
 #include "fdt/status_macros.h"
 #include "kexec/verify/blob.h"
@@ -47,6 +48,10 @@ std::vector<const Node*> Chain(const Tree& tree, absl::string_view path) {
   return chain;
 }
 
+// The path of chain[depth], raw (UartInfo::node). Node names, like the
+// stdout-path value and compatible strings, are whatever the blob holds:
+// every message and description escapes them (fdt/escape.h), so a newline
+// cannot forge a line and a terminal escape cannot reach the screen.
 std::string PathOf(const std::vector<const Node*>& chain, size_t depth) {
   if (depth == 0) return "/";
   std::string out;
@@ -72,7 +77,7 @@ absl::Status CheckCells(int cells, absl::string_view what,
 absl::StatusOr<uint64_t> ThroughRanges(const std::vector<const Node*>& chain,
                                        size_t depth, uint64_t address) {
   const Node& bus = *chain[depth];
-  const std::string where = PathOf(chain, depth);
+  const std::string where = Escaped(PathOf(chain, depth));
   const Property* ranges = bus.FindProperty("ranges");
   if (ranges == nullptr) {
     return absl::UnimplementedError(absl::StrFormat(
@@ -86,7 +91,7 @@ absl::StatusOr<uint64_t> ThroughRanges(const std::vector<const Node*>& chain,
   const int sc = CellsOf(bus, "#size-cells", 1);
   RETURN_IF_ERROR(CheckCells(child_ac, "#address-cells", where));
   RETURN_IF_ERROR(
-      CheckCells(parent_ac, "#address-cells", PathOf(chain, depth - 1)));
+      CheckCells(parent_ac, "#address-cells", Escaped(PathOf(chain, depth - 1))));
   if (sc < 1 || sc > 2) {
     return absl::UnimplementedError(absl::StrFormat(
         "stdout-path: %s has #size-cells=%d in a ranges", where, sc));
@@ -144,14 +149,15 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
     if (!expanded.has_value()) {
       return absl::NotFoundError(
           absl::StrFormat("stdout-path \"%s\": alias \"%s\" is not in /aliases",
-                          *value, alias));
+                          Escaped(*value), Escaped(alias)));
     }
     path = *expanded + (slash == std::string::npos ? "" : path.substr(slash));
   }
   const std::vector<const Node*> chain = Chain(dtb, path);
   if (chain.size() < 2) {
     return absl::NotFoundError(
-        absl::StrFormat("stdout-path \"%s\": no node %s", *value, path));
+        absl::StrFormat("stdout-path \"%s\": no node %s", Escaped(*value),
+                        Escaped(path)));
   }
   const Node& node = *chain.back();
   const size_t depth = chain.size() - 1;
@@ -163,12 +169,14 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
   const Node& parent = *chain[depth - 1];
   const int ac = CellsOf(parent, "#address-cells", 2);
   const int sc = CellsOf(parent, "#size-cells", 1);
-  RETURN_IF_ERROR(CheckCells(ac, "#address-cells", PathOf(chain, depth - 1)));
+  RETURN_IF_ERROR(
+      CheckCells(ac, "#address-cells", Escaped(PathOf(chain, depth - 1))));
   const Property* reg = node.FindProperty("reg");
   if (reg == nullptr ||
       reg->value.size() < 4u * static_cast<size_t>(ac + std::max(sc, 0))) {
     return absl::DataLossError(absl::StrFormat(
-        "stdout-path: %s has no reg of %d address cells", uart.node, ac));
+        "stdout-path: %s has no reg of %d address cells", Escaped(uart.node),
+        ac));
   }
   uint64_t address = ReadCells(reg->value.data(), ac);
   // Up through every bus to the root: the node's parent translates into
@@ -202,7 +210,7 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
         uart.note = absl::StrFormat(
             "%s: reg-io-width %u / reg-shift %u is not something the "
             "purgatory can drive",
-            uart.node, uart.io_width, uart.reg_shift);
+            Escaped(uart.node), uart.io_width, uart.reg_shift);
         uart.io_width = 1;
         uart.reg_shift = 0;
         return uart;
@@ -211,19 +219,22 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
       return uart;
     }
   }
+  std::vector<std::string> shown;
+  for (const std::string& name : names) shown.push_back(Escaped(name));
   uart.note = absl::StrFormat(
-      "%s is compatible with \"%s\", neither a PL011 nor an 8250", uart.node,
-      absl::StrJoin(names, "\", \""));
+      "%s is compatible with \"%s\", neither a PL011 nor an 8250",
+      Escaped(uart.node), absl::StrJoin(shown, "\", \""));
   return uart;
 }
 
 std::string DescribeUart(const UartInfo& uart) {
   switch (uart.kind) {
     case UartInfo::kPl011:
-      return absl::StrFormat("UART %s at 0x%x, PL011", uart.node, uart.base);
+      return absl::StrFormat("UART %s at 0x%x, PL011", Escaped(uart.node),
+                             uart.base);
     case UartInfo::k8250:
       return absl::StrFormat("UART %s at 0x%x, 8250 reg-shift %u io-width %u",
-                             uart.node, uart.base, uart.reg_shift,
+                             Escaped(uart.node), uart.base, uart.reg_shift,
                              uart.io_width);
     case UartInfo::kNone:
       break;

@@ -79,8 +79,9 @@ struct UartInfo {
   Kind kind = kNone;
   uint32_t reg_shift = 0;  // 8250: the reg-shift property (default 0).
   uint32_t io_width = 1;   // 8250: reg-io-width (default 1); PL011: 4.
-  std::string node;        // The node stdout-path resolved to.
-  std::string note;        // Why kind is kNone (empty otherwise).
+  std::string node;        // The node stdout-path resolved to, raw.
+  std::string note;        // Why kind is kNone (empty otherwise); DTB text
+                           // in it is escaped (fdt/escape.h).
 };
 
 // UartFromStdoutPath()
@@ -94,7 +95,8 @@ struct UartInfo {
 // "snps,dw-apb-uart", "ns16550a" or "ns16550" an 8250 with reg-shift and
 // reg-io-width (1, 2 or 4). Any other compatible, or an unusable
 // io-width, gives kind kNone with a note, not an error: verification still
-// works, only the message has nowhere to go.
+// works, only the message has nowhere to go. Notes and error messages show
+// the DTB's text (stdout-path, alias, node names, compatible) escaped.
 //
 // Returns:
 //   kNotFound       no stdout-path; its alias is not in /aliases; no node at
@@ -107,7 +109,9 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb);
 
 // DescribeUart(): "UART /soc/serial@5000000 at 0x5000000, 8250 reg-shift 2
 // io-width 4", "UART /pl011@9000000 at 0x9000000, PL011", or "no UART:
-// <note>; a mismatch halts without a message".
+// <note>; a mismatch halts without a message". The node path is escaped
+// (fdt/escape.h's Escaped()): a newline or terminal escape in a DTB's node
+// name is shown as \xNN, never sent raw.
 std::string DescribeUart(const UartInfo& uart);
 
 // VerifyRegion: one segment as the purgatory will find it in memory.

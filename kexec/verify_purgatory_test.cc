@@ -198,6 +198,55 @@ TEST(UartFromStdoutPath, ErrorCodes) {
   }
 }
 
+// A node name, stdout-path or compatible with a newline or a terminal escape
+// (fdt_check_full() does not look inside names) must not reach a report or
+// message raw: each is shown as \xNN.
+TEST(UartFromStdoutPath, DtbTextIsEscapedInDescriptionsNotesAndMessages) {
+  const std::string hostile = "pl011\n\x1b[2J@9000000";
+  Tree t = QemuVirtTree();
+  t.root.children[0].properties[0].value = Strings({"/" + hostile});
+  t.root.children[1].name = hostile;
+  auto uart = UartFromStdoutPath(t);
+  ASSERT_TRUE(uart.ok()) << uart.status();
+  EXPECT_EQ(uart->node, "/" + hostile);  // The data stays as it is.
+  EXPECT_EQ(DescribeUart(*uart),
+            "UART /pl011\\x0a\\x1b[2J@9000000 at 0x9000000, PL011");
+
+  t.root.children[1].properties[0].value = Strings({"evil\x1b]0;x\x07"});
+  uart = UartFromStdoutPath(t);
+  ASSERT_TRUE(uart.ok()) << uart.status();
+  EXPECT_EQ(uart->kind, UartInfo::kNone);
+  EXPECT_EQ(DescribeUart(*uart),
+            "no UART: /pl011\\x0a\\x1b[2J@9000000 is compatible with "
+            "\"evil\\x1b]0;x\\x07\", neither a PL011 nor an 8250; a mismatch "
+            "halts without a message");
+
+  Tree missing = QemuVirtTree();
+  missing.root.children[0].properties[0].value = Strings({"/uart\n\x1b[1m"});
+  auto refused = UartFromStdoutPath(missing);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "stdout-path \"/uart\\x0a\\x1b[1m\": no node /uart\\x0a\\x1b[1m");
+
+  Tree alias = QemuVirtTree();
+  alias.root.children[0].properties[0].value = Strings({"ser\x1b[0m:115200"});
+  refused = UartFromStdoutPath(alias);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "stdout-path \"ser\\x1b[0m:115200\": alias \"ser\\x1b[0m\" is not "
+            "in /aliases");
+
+  Tree bus = BusTree({}, "serial3");
+  bus.root.children[2].name = "so\x1b" "c";
+  bus.root.children[1].properties[0].value =
+      Strings({"/so\x1b" "c/uart@30000"});
+  bus.root.children[2].properties.pop_back();  // No ranges.
+  refused = UartFromStdoutPath(bus);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("stdout-path: /so\\x1bc has no ranges"));
+}
+
 // --- The config block --------------------------------------------------------
 
 uint64_t LoadLe(const std::vector<uint8_t>& b, size_t at, int bytes) {

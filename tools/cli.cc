@@ -20,6 +20,7 @@
 #include "fdt/blob.h"
 #include "fdt/diff.h"
 #include "fdt/dts_text.h"
+#include "fdt/escape.h"
 #include "fdt/file_io.h"
 #include "fdt/memory.h"
 #include "fdt/overlay.h"
@@ -425,8 +426,14 @@ int Inspect(Args& args, std::ostream& out, std::ostream& err) {
   if (!tree.ok()) return Fail(err, tree.status());
   out << "file:        " << files[0] << "\n";
   out << "size:        " << fdt->size() << " bytes\n";
-  out << "model:       " << (fdt->Model().empty() ? "(none)" : fdt->Model()) << "\n";
-  out << "compatible:  \"" << absl::StrJoin(fdt->Compatible(), "\", \"") << "\"\n";
+  // Model, compatible and names are whatever the blob holds: escaped, so a
+  // newline cannot forge a line and an escape sequence cannot reach the
+  // terminal.
+  out << "model:       "
+      << (fdt->Model().empty() ? "(none)" : Escaped(fdt->Model())) << "\n";
+  std::vector<std::string> compatible;
+  for (const std::string& c : fdt->Compatible()) compatible.push_back(Escaped(c));
+  out << "compatible:  \"" << absl::StrJoin(compatible, "\", \"") << "\"\n";
   const Node* symbols = tree->Find("/__symbols__");
   out << "symbols:     "
       << (symbols != nullptr
@@ -443,7 +450,7 @@ int Inspect(Args& args, std::ostream& out, std::ostream& err) {
   auto regions = ReservedRegionsOf(*tree, fdt->origin());
   if (!regions.ok()) return Fail(err, regions.status());
   for (const ReservedRegion& r : *regions) {
-    out << "reserved:    /reserved-memory/" << r.name << " "
+    out << "reserved:    /reserved-memory/" << Escaped(r.name) << " "
         << FormatRange(r.range.base, r.range.size) << (r.no_map ? " no-map" : "")
         << "\n";
   }
@@ -455,7 +462,8 @@ int Inspect(Args& args, std::ostream& out, std::ostream& err) {
     out << "chosen:      (no /chosen)\n";
   } else {
     for (const Property& p : chosen->properties) {
-      out << "chosen:      " << p.name << " = " << FormatValue(p) << "\n";
+      out << "chosen:      " << Escaped(p.name) << " = " << FormatValue(p)
+          << "\n";
     }
   }
   return kExitOk;
@@ -537,8 +545,8 @@ int Apply(Args& args, std::ostream& out, std::ostream& err) {
   if (!written.ok()) return Fail(err, written);
   for (const std::string& a : report.applied) out << "applied " << a << "\n";
   for (const GraftedLabel& g : report.grafted) {
-    out << "grafted label '" << g.label << "' -> " << g.path << " from "
-        << g.source
+    out << "grafted label '" << Escaped(g.label) << "' -> " << Escaped(g.path)
+        << " from " << g.source
         << (g.phandle_added ? absl::StrFormat(" (phandle 0x%x added)", g.phandle)
                             : "")
         << "\n";

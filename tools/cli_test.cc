@@ -9,8 +9,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "fdt/file_io.h"
+#include "fdt/test_trees.h"
 #include "kexec/syscall.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -96,6 +99,42 @@ TEST(Cli, InspectShowsTheBoard) {
   EXPECT_THAT(r.out, HasSubstr("chosen:      kaslr-seed = <0x0 0x0>\n"));
   r = Cli({"inspect", kSymbols72});
   EXPECT_THAT(r.out, HasSubstr("symbols:     yes ("));
+}
+
+// A DTB's strings are whatever its author wrote: inspect must show a newline
+// or terminal escape in the model, compatible, a /chosen property name or a
+// reserved-memory node as \xNN, not send it to the terminal.
+TEST(Cli, InspectEscapesTheDtbsText) {
+  const TestNode root{
+      "",
+      {{"model", Str("Evil\nboard\x1b[2J")},
+       {"compatible", Strs({"vendor,\x1b[31mred", "plain\\one"})},
+       {"#address-cells", Cells({1})},
+       {"#size-cells", Cells({1})}},
+      {{"chosen", {{"boot\nargs", Str("x")}, {"esc\x1b]0;t\x07", {}}}, {}},
+       {"memory@0", {{"device_type", Str("memory")}, {"reg", Cells({0, 0x10000})}}, {}},
+       {"reserved-memory",
+        {{"#address-cells", Cells({1})}, {"#size-cells", Cells({1})},
+         {"ranges", {}}},
+        {{"fw\x1b[1m@1000", {{"reg", Cells({0x1000, 0x1000})}}, {}}}}}};
+  absl::StatusOr<Fdt> fdt = BuildFdt(root);
+  ASSERT_TRUE(fdt.ok()) << fdt.status();
+  const std::string path = Tmp("hostile-model.dtb");
+  ASSERT_TRUE(WriteFileAtomic(path, fdt->bytes()).ok());
+  const CliRun r = Cli({"inspect", path});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\nmodel:       Evil\\x0aboard\\x1b[2J\n"));
+  EXPECT_THAT(r.out, HasSubstr("\ncompatible:  \"vendor,\\x1b[31mred\", "
+                               "\"plain\\\\one\"\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nchosen:      boot\\x0aargs = \"x\"\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nchosen:      esc\\x1b]0;t\\x07 = \n"));
+  EXPECT_THAT(r.out, HasSubstr("\nreserved:    /reserved-memory/fw\\x1b[1m@1000 "));
+  // Nothing raw: no escape byte, and every line starts with a field name.
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.out.find('\x07'), std::string::npos);
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    EXPECT_THAT(std::string(line), ::testing::MatchesRegex("[a-z]+: .*")) << line;
+  }
 }
 
 TEST(Cli, ReconcileWritesResultAndReportAndDiff) {
