@@ -253,7 +253,10 @@ class FdtEditor {
   //
   // Returns:
   //   the libfdt error through FdtError(): kNotFound (a target or symbol is
-  //   missing), kDataLoss (malformed overlay), kResourceExhausted (size).
+  //   missing), kDataLoss (malformed overlay), kResourceExhausted (no room
+  //   within twice kMaxDtbSize, or no phandles left), kInvalidArgument
+  //   (FDT_ERR_BADPATH, e.g. a target-path naming no alias; BADOFFSET,
+  //   BADSTATE), kInternal (FDT_ERR_INTERNAL).
   //   kInvalidArgument    the overlay nests deeper than kMaxOverlayDepth (the
   //                       message names the depth and the path's start).
   absl::Status ApplyOverlay(const Fdt& overlay);

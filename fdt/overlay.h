@@ -86,14 +86,30 @@ struct OverlayOptions {
 //                       base (nor made by the overlays and fragments applied
 //                       before it), or a label's node has no phandle; the
 //                       message names overlay, fragment, label or path and
-//                       the base's model.
+//                       the base's model. Also the overlay's own
+//                       /__symbols__ naming a fragment whose target is gone
+//                       after the merge (a label on an __overlay__ node).
 //   kDataLoss           a malformed overlay: no fragments, a fragment without
 //                       a usable target, a bad /__fixups__,
 //                       /__local_fixups__ or /__symbols__ entry, a phandle
-//                       that is not one cell.
+//                       that is not one cell; or libfdt's FDT_ERR_BADOVERLAY,
+//                       BADPHANDLE or BADVALUE where no check above explains
+//                       it (naming the fragment that fails, when one does).
 //   kResourceExhausted  the result would exceed 2 MiB ("the result of
-//                       applying OVERLAY to BASE ..."), or the overlay's
-//                       phandles cannot be moved past the base's.
+//                       applying OVERLAY to BASE ..."), the overlay's
+//                       phandles cannot be moved past the base's, or no
+//                       phandle value is left for a node a grafted label
+//                       names.
+//   kInvalidArgument    an overlay nests deeper than kMaxOverlayDepth (1024)
+//                       levels: libfdt's overlay code recurses once per
+//                       level (the message names the depth, the start of the
+//                       path and the fragment). Not kResourceExhausted, which
+//                       means "the result is too big" here.
+//   other               libfdt's remaining codes through fdt/fdt_error.h,
+//                       named as kDataLoss's are: kInvalidArgument
+//                       (FDT_ERR_BADOFFSET, BADPATH, BADSTATE), kInternal
+//                       (FDT_ERR_INTERNAL), kUnknown (a number the table does
+//                       not know). None is expected on validated blobs.
 absl::StatusOr<Fdt> ApplyOverlays(const Fdt& base,
                                   const std::vector<Fdt>& overlays,
                                   const OverlayOptions& options,

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fdt/blob.h"
+#include "fdt/test_trees.h"
 #include "fdt/tree.h"
 #include "fdt/tree_testing.h"
 #include "gmock/gmock.h"
@@ -379,6 +380,55 @@ TEST(ApplyOverlays, ResultOver2MiBBlamesTheOverlaysNotTheBase) {
                   "the result of applying big-1\\.dtbo, big-2\\.dtbo to ",
                   "testdata/overlay-diff/base\\.dtb is 2[0-9]{6} bytes, over the 2 MiB \\(2097152-byte\\) "
                   "arm64 DTB limit")));
+}
+
+// libfdt's overlay code recurses once per level: FdtEditor::ApplyOverlay()
+// refuses an overlay deeper than kMaxOverlayDepth with kInvalidArgument (not
+// kResourceExhausted, which ApplyOverlays() reports as "the result is over
+// 2 MiB"), and ApplyOverlays() passes that code on, naming the fragment.
+TEST(ApplyOverlays, AnOverlayNestedTooDeepIsInvalidArgument) {
+  TestNode chain{"n", {{"deepest", fdt_handoff::Str("x")}}, {}};
+  for (int i = 1; i < kMaxOverlayDepth; ++i) {
+    chain = TestNode{"n", {}, {std::move(chain)}};
+  }
+  const TestNode root{
+      "",
+      {},
+      {{"fragment@0",
+        {{"target-path", fdt_handoff::Str("/")}},
+        {{"__overlay__", {}, {std::move(chain)}}}}}};
+  absl::StatusOr<Fdt> deep = BuildFdt(root);
+  ASSERT_TRUE(deep.ok()) << deep.status();
+  const Fdt base = Case("base.dtb");
+  auto out = ApplyOverlays(base, {*deep}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr(absl::StrCat("nest ", kMaxOverlayDepth + 2,
+                                     " levels deep (/fragment@0/__overlay__/n/"
+                                     "n/n/n/n/n/...), over the limit of ",
+                                     kMaxOverlayDepth, " for an overlay")));
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("(in fragment@0)"));
+}
+
+// libfdt answers a target-path that is neither a path nor an alias with
+// FDT_ERR_BADPATH (kInvalidArgument through the table); the explanation
+// makes it the missing target it is.
+TEST(ApplyOverlays, ATargetPathNamingNoAliasIsNotFound) {
+  const TestNode root{
+      "",
+      {},
+      {{"fragment@0",
+        {{"target-path", fdt_handoff::Str("nosuchalias")}},
+        {{"__overlay__", {{"marker", fdt_handoff::Str("x")}}, {}}}}}};
+  absl::StatusOr<Fdt> overlay = BuildFdt(root);
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  auto out = ApplyOverlays(Case("base.dtb"), {*overlay}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("fragment@0: target-path \"nosuchalias\" is not in "));
 }
 
 // Debian 12's libfdt 1.6.1 copies a phandle on an __overlay__ node onto the
