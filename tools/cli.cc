@@ -49,12 +49,13 @@ constexpr char kProcCmdline[] = "/proc/cmdline";
 constexpr char kProcIomem[] = "/proc/iomem";
 
 // Appended to every usage text (adjacent literals), so each --help says it.
-#define FDT_HANDOFF_EXIT_STATUS_HELP                                          \
-  "\nExit status: 0 success; 1 bad input (a file, a tree, an overlay, an\n"  \
-  "option's value); 2 bad usage (unknown command, option or rule, missing\n" \
-  "argument); 3 refused by the system (permission denied: not root,\n"       \
-  "lockdown, kexec_load_disabled; load and exec on a host that is not\n"     \
-  "arm64). '--' ends the options.\n"
+#define FDT_HANDOFF_EXIT_STATUS_HELP                                         \
+  "\nExit status: 0 success; 1 bad input (a file, a tree, an overlay, an\n" \
+  "option's value), or standard output could not be written;\n"             \
+  "2 bad usage (unknown command, option or rule, missing argument);\n"      \
+  "3 refused by the system (permission denied: not root, EPERM, lockdown,\n" \
+  "kexec_load_disabled, an unreadable input; load and exec on a host that\n" \
+  "is not arm64 or a kernel without kexec). '--' ends the options.\n"
 
 constexpr char kUsage[] =
     R"(usage: fdt-handoff COMMAND [options]
@@ -76,7 +77,10 @@ commands:
                                DTB changes (any host)
   load --kernel K --dtb D ...  load it with kexec_load (arm64, root)
   exec --kernel K --dtb D ...  load it and reboot into it (arm64, root)
-  regress                      run the Zero 2W profile over a DTB corpus
+  regress (--corpus DIR | --package PKG) --live LIVE [--profile F]... [--json]
+                               board profiles over a kernel package (.deb or
+                               folder) or a DTB corpus: one verdict per board
+                               and kernel, exit 1 if any fails
   boot --root DIR [--json]     what mdboot would boot from a mounted RAID root
 
 Run 'fdt-handoff COMMAND --help' for a command's options.
@@ -139,8 +143,9 @@ report.
 )" FDT_HANDOFF_EXIT_STATUS_HELP;
 
 constexpr char kKexecOptions[] = R"(
-  --kernel IMAGE           the target kernel: arm64 Image, Image.gz, EFI zboot
-                           (gzip/zstd) or a U-Boot legacy image around one
+  --kernel IMAGE           the target kernel: arm64 Image, Image.gz,
+                           Image.zst, EFI zboot (gzip/zstd) or a U-Boot
+                           legacy image around one
   --initrd FILE            the initrd (a U-Boot legacy header, as on Armbian's
                            uInitrd, is stripped); --ramdisk is the same
   --dtb TARGET             the target kernel's DTB (required)
@@ -169,7 +174,11 @@ constexpr char kPlanUsage[] =
 
 Dry run on any host: prints the segment table (physical ranges, sizes,
 roles), the entry point and the DTB change report of what 'load' would hand
-to kexec_load. --page-size is the target's page size (default: this host's).
+to kexec_load.
+
+  --json                   print one JSON object instead of text
+  --page-size N            the target's page size: 4K, 16K or 64K (default:
+                           this host's)
 )";
 
 constexpr char kLoadUsage[] =
@@ -212,6 +221,7 @@ verdict is FAIL.
   --live LIVE      the FDT the bootloader hands Linux (required)
   --profile FILE   a board profile (repeatable; format: fdt/regress_profile.h);
                    default: the built-in Orange Pi Zero 2W profile
+                   (fdt/profiles/orangepi-zero2w.profile)
   --overlay DTBO   an overlay a profile names, matched by file name (a
                    --profile FILE's overlays are also looked for beside it)
   --symbols DIR    DTBs built with dtc -@, one folder per kernel line: labels

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -75,30 +78,95 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_FALSE(Exists(Tmp("x.dtb")));
 }
 
-TEST(Cli, EveryCommandHasHelp) {
-  for (const char* command :
-       {"inspect", "dump", "apply", "reconcile", "diff", "regress", "plan",
-        "load", "exec"}) {
-    CliRun r = Cli({command, "--help"});
-    EXPECT_EQ(r.code, kExitOk) << command;
-    EXPECT_THAT(r.out, StartsWith(absl::StrCat("usage: fdt-handoff ", command)))
-        << command;
+// The commands the global usage (`fdt-handoff --help`) lists: the first word
+// of each line of its "commands:" block.
+std::vector<std::string> ListedCommands() {
+  const CliRun help = Cli({"--help"});
+  std::vector<std::string> commands;
+  bool in_block = false;
+  for (absl::string_view line : absl::StrSplit(help.out, '\n')) {
+    if (line == "commands:") {
+      in_block = true;
+    } else if (in_block && line.empty()) {
+      break;
+    } else if (in_block && absl::StartsWith(line, "  ") &&
+               absl::ascii_isalpha(line[2])) {
+      line.remove_prefix(2);
+      commands.emplace_back(line.substr(0, line.find(' ')));
+    }
   }
-  EXPECT_EQ(Cli({"--help"}).code, kExitOk);
+  return commands;
 }
 
-TEST(Cli, InspectShowsTheBoard) {
-  CliRun r = Cli({"inspect", kLive});
-  ASSERT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("model:       OrangePi Zero 2W\n"));
-  EXPECT_THAT(r.out, HasSubstr("symbols:     no"));
-  EXPECT_THAT(r.out, HasSubstr("memory:      [0x40000000..0x80000000) (1024 MiB)\n"));
-  EXPECT_THAT(r.out, HasSubstr("reserved:    /reserved-memory/tf-a@40000000 "
-                               "[0x40000000..0x40040000) (256 KiB) no-map\n"));
-  EXPECT_THAT(r.out, HasSubstr("memreserve:  [0x4ff00000..0x50900000) (10 MiB)\n"));
-  EXPECT_THAT(r.out, HasSubstr("chosen:      kaslr-seed = <0x0 0x0>\n"));
-  r = Cli({"inspect", kSymbols72});
-  EXPECT_THAT(r.out, HasSubstr("symbols:     yes ("));
+// Each --help gives the four exit statuses, in order (wrapped lines joined).
+void ExpectExitStatuses(const std::string& help, const std::string& command) {
+  const std::string text = absl::StrReplaceAll(help, {{"\n", " "}});
+  size_t at = text.find("Exit status: 0 ");
+  EXPECT_NE(at, std::string::npos) << command << ":\n" << help;
+  for (const char* status : {"; 1 ", "; 2 bad usage", "; 3 "}) {
+    at = at == std::string::npos ? at : text.find(status, at);
+    EXPECT_NE(at, std::string::npos) << command << ": no '" << status << "'";
+  }
+}
+
+TEST(Cli, EveryListedCommandHasAHelpWithTheExitStatuses) {
+  const std::vector<std::string> commands = ListedCommands();
+  EXPECT_EQ(commands,
+            (std::vector<std::string>{"inspect", "dump", "apply", "reconcile",
+                                      "diff", "plan", "load", "exec",
+                                      "regress", "boot"}));
+  for (const std::string& command : commands) {
+    for (const char* help : {"--help", "-h"}) {
+      const CliRun r = Cli({command, help});
+      EXPECT_EQ(r.code, kExitOk) << command << " " << help << ": " << r.err;
+      EXPECT_THAT(r.out, StartsWith("usage: fdt-handoff " + command + " "))
+          << command;
+      EXPECT_EQ(r.err, "") << command;
+      ExpectExitStatuses(r.out, command);
+    }
+    // An unknown option is bad usage, answered with the command's usage.
+    const CliRun bad = Cli({command, "--no-such-option"});
+    EXPECT_EQ(bad.code, kExitUsage) << command << ": " << bad.err;
+    EXPECT_THAT(bad.err, HasSubstr("\nusage: fdt-handoff " + command + " "))
+        << command;
+  }
+  const CliRun global = Cli({"--help"});
+  EXPECT_EQ(global.code, kExitOk);
+  ExpectExitStatuses(global.out, "fdt-handoff --help");
+}
+
+// What each --help says it takes is what the command accepts: the options
+// other helpers added since (--timings, --package, --profile, --json, --root)
+// are in the help of the commands that take them.
+TEST(Cli, HelpsNameTheOptionsTheCommandsTake) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"plan", {"--timings", "--json", "--page-size", "--verify", "--iomem",
+                "--dtb-out", "--ramdisk", "--reuse-cmdline", "--skip-rule"}},
+      {"load", {"--timings", "--verify", "--iomem", "--dtb-out"}},
+      {"exec", {"--timings", "--verify", "--iomem", "--dtb-out"}},
+      {"regress", {"--corpus", "--package", "--live", "--profile", "--overlay",
+                   "--symbols", "--json"}},
+      {"boot", {"--root", "--json", "--uboot-fdtfile"}},
+      {"reconcile", {"--list-rules", "--diff", "--no-live", "--memory"}},
+      {"apply", {"--symbols-from", "--force", "--output"}},
+      {"diff", {"--text"}},
+  };
+  for (const auto& [command, options] : cases) {
+    const std::string help = Cli({command, "--help"}).out;
+    for (const std::string& option : options) {
+      EXPECT_THAT(help, HasSubstr(option)) << command;
+    }
+  }
+  // load and exec take neither --json nor --page-size: their help must not
+  // offer them.
+  for (const char* command : {"load", "exec"}) {
+    const std::string help = Cli({command, "--help"}).out;
+    EXPECT_THAT(help, Not(HasSubstr("--json"))) << command;
+    EXPECT_THAT(help, Not(HasSubstr("--page-size"))) << command;
+    EXPECT_EQ(Cli({command, "--json"}).code, kExitUsage) << command;
+  }
+  EXPECT_THAT(Cli({"--help"}).out,
+              Not(HasSubstr("run the Zero 2W profile over a DTB corpus")));
 }
 
 // A DTB's strings are whatever its author wrote: inspect must show a newline
