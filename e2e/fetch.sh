@@ -8,7 +8,11 @@
 #                           the arm64 libraries its ELF NEEDED entries name (+ the loader)
 #   artifacts.env           the paths and versions above, for mkinitramfs.sh and run.sh
 #
-# everything under $FDT_E2E_CACHE (default /var/tmp/fdt-handoff-e2e), outside the repo.
+# everything under $FDT_E2E_CACHE, outside the repo: by default
+# /var/tmp/fdt-handoff-e2e-<hash of this checkout> (tools/output_base.sh), so checkouts
+# running the e2e at the same time never rebuild each other's kernels, root/ or apt lists.
+# Only the downloaded .debs are shared, in $FDT_E2E_DEBS (default /var/tmp/fdt-handoff-debs):
+# each appears there complete or not at all (tools/debian_apt.sh's fetch_deb).
 # Idempotent: a second run only re-resolves versions (FDT_E2E_NO_UPDATE=1 skips even that).
 #
 # Other suites are reached only through a private apt configuration in the cache dir
@@ -17,18 +21,24 @@
 # Host tools it needs (qemu-system-arm, cpio, dtc) come from `tools/setup.sh --e2e`,
 # which this script runs first.
 #
-# Env: FDT_E2E_CACHE, FDT_E2E_NO_UPDATE=1, FDT_E2E_SOURCES (sources file to read the mirror from)
+# Env: FDT_E2E_CACHE, FDT_E2E_DEBS, FDT_E2E_NO_UPDATE=1, FDT_E2E_SOURCES (sources file to
+#      read the mirror from)
 #      FDT_E2E_NO_SETUP=1  do not run tools/setup.sh --e2e
 set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${FDT_E2E_CACHE:-/var/tmp/fdt-handoff-e2e}
+# shellcheck source=tools/output_base.sh
+. "$HERE/../tools/output_base.sh"
+CACHE=${FDT_E2E_CACHE:-$(output_base_for e2e)}
+DEB_CACHE=${FDT_E2E_DEBS:-/var/tmp/fdt-handoff-debs}
 SOURCES_FILE=${FDT_E2E_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 log() { printf '[e2e/fetch] %s\n' "$*" >&2; }
 die() { printf '[e2e/fetch] ERROR: %s\n' "$*" >&2; exit 1; }
+# A small file written whole or not at all (a run killed midway leaves the old one).
+put() { printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"; }
 
 # Fast path: nothing to re-resolve and everything from the last run is still there.
 STAMP="$(cat "$HERE/fetch.sh" "$HERE/../tools/debian_apt.sh" | sha256sum | cut -d" " -f1)"
@@ -78,8 +88,8 @@ extract_kernel() { # $1=id $2=.deb ; sets KREL
     || die "$id: decompressed $v is not an arm64 Image (no ARM\\x64 magic at 56)"
   mv "$out/Image.tmp" "$out/Image"
   rm -f "$out/vmlinuz"
-  echo "$KREL" >"$out/release"
-  echo "$magic" >"$out/vmlinuz.magic"
+  put "$out/release" "$KREL"
+  put "$out/vmlinuz.magic" "$magic"
   rm -rf "$tmp"
 }
 
@@ -103,7 +113,8 @@ ver=$(apt_field "$pkg" Version)
 deb=$(fetch_deb "$pkg")
 if [[ ! -s $CACHE/kernel/trixie/Image || $(cat "$CACHE/kernel/trixie/deb" 2>/dev/null) != "$deb" ]]; then
   log "trixie: extracting $pkg $ver"
-  extract_kernel trixie "$deb"; echo "$deb" >"$CACHE/kernel/trixie/deb"
+  rm -f "$CACHE/kernel/trixie/deb"  # Written last: it says the Image above is complete.
+  extract_kernel trixie "$deb"; put "$CACHE/kernel/trixie/deb" "$deb"
 fi
 echo "KERNEL_TRIXIE=$CACHE/kernel/trixie/Image" >>"$ENV_OUT"
 echo "KERNEL_TRIXIE_PKG=\"$pkg $ver\"" >>"$ENV_OUT"
@@ -117,7 +128,8 @@ ver=$(apt_field "$pkg" Version)
 deb=$(fetch_deb "$pkg")
 if [[ ! -s $CACHE/kernel/bookworm/Image || $(cat "$CACHE/kernel/bookworm/deb" 2>/dev/null) != "$deb" ]]; then
   log "bookworm: extracting $pkg $ver"
-  extract_kernel bookworm "$deb"; echo "$deb" >"$CACHE/kernel/bookworm/deb"
+  rm -f "$CACHE/kernel/bookworm/deb"
+  extract_kernel bookworm "$deb"; put "$CACHE/kernel/bookworm/deb" "$deb"
 fi
 echo "KERNEL_BOOKWORM=$CACHE/kernel/bookworm/Image" >>"$ENV_OUT"
 echo "KERNEL_BOOKWORM_PKG=\"$pkg $ver\"" >>"$ENV_OUT"
@@ -189,6 +201,6 @@ log "kexec libraries: $(cd "$ROOT/lib" && ls | tr '\n' ' ')(+ loader $interp)"
   echo "USERLAND=\"$(tr '\n' ' ' <"$CACHE/userland.txt")\""
 } >>"$ENV_OUT"
 mv "$ENV_OUT" "$CACHE/artifacts.env"
-echo "$STAMP" >"$CACHE/fetch.stamp"
+put "$CACHE/fetch.stamp" "$STAMP"
 log "ok: $CACHE/artifacts.env"
 cat "$CACHE/artifacts.env" >&2

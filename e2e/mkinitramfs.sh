@@ -11,7 +11,9 @@
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${FDT_E2E_CACHE:-/var/tmp/fdt-handoff-e2e}
+# shellcheck source=tools/output_base.sh
+. "$HERE/../tools/output_base.sh"
+CACHE=${FDT_E2E_CACHE:-$(output_base_for e2e)}  # e2e/fetch.sh's, this checkout's
 die() { printf '[e2e/mkinitramfs] ERROR: %s\n' "$*" >&2; exit 1; }
 
 out="" kexec=0 files=()

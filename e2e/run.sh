@@ -28,8 +28,11 @@
 #                            the corrupt run is skipped)
 #      FDT_E2E_STRICT=1      a skipped run fails the harness (CI: .ci/run sets it)
 #      FDT_HANDOFF_HOST_BIN  host fdt-handoff, used for `fdt-handoff diff` on failure
-#      FDT_E2E_OUT           output dir (default /tmp/fdt-handoff-e2e-out)
-#      FDT_E2E_CACHE         download cache (default /var/tmp/fdt-handoff-e2e)
+#      FDT_E2E_OUT           output dir, emptied first (default
+#                            /var/tmp/fdt-handoff-e2e-out-<hash of this checkout>)
+#      FDT_E2E_CACHE         e2e/fetch.sh's kernels, guest userland and apt lists (default
+#                            /var/tmp/fdt-handoff-e2e-<hash of this checkout>); the .debs are
+#                            shared between checkouts (FDT_E2E_DEBS, see e2e/fetch.sh)
 #      FDT_E2E_TIMING_REPS   load repetitions per tool in the timing run (default 5)
 #      FDT_E2E_TIMEOUT       seconds per QEMU run (default 120)
 #      FDT_E2E_RUNS          space-separated subset of the run names above
@@ -40,8 +43,12 @@
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CACHE=${FDT_E2E_CACHE:-/var/tmp/fdt-handoff-e2e}
-OUT=${FDT_E2E_OUT:-/tmp/fdt-handoff-e2e-out}
+# Per checkout by default: two checkouts running at once must not empty each other's
+# output or rebuild each other's inputs (tools/output_base.sh).
+# shellcheck source=tools/output_base.sh
+. "$HERE/../tools/output_base.sh"
+CACHE=${FDT_E2E_CACHE:-$(output_base_for e2e)}
+OUT=${FDT_E2E_OUT:-$(output_base_for e2e-out)}
 TIMEOUT=${FDT_E2E_TIMEOUT:-120}
 TIMING_REPS=${FDT_E2E_TIMING_REPS:-5}
 export FDT_E2E_CACHE=$CACHE

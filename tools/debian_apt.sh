@@ -5,12 +5,16 @@
 #
 # Needs: CACHE (cache root), KEYRING, MIRROR_MAIN / MIRROR_SEC
 # (tools/debian_mirrors.sh), functions log() and die().
-# Optional: APT_NO_UPDATE=1 reuses lists fetched earlier.
+# Optional: APT_NO_UPDATE=1 reuses lists fetched earlier; DEB_CACHE, where
+# fetch_deb keeps .debs (default $CACHE/debs), may be shared by several
+# checkouts: a .deb appears there only complete (downloaded into a private
+# folder beside it, then renamed), and its name fixes its content (package,
+# version, architecture from the signed index).
 #
 #   apt_setup ID MAIN_SUITES SECURITY_SUITES [src]   sets APT_OPTS, SHOW_DIR
 #   apt_field PKG[=VER] FIELD                        the candidate's field
 #   deps_of PKG                                      first alternative of each (Pre-)Depends
-#   fetch_deb PKG                                    downloads into $CACHE/debs, prints path
+#   fetch_deb PKG                                    downloads into $DEB_CACHE, prints path
 
 APT_OPTS=()
 apt_setup() { # $1=id $2=main suites (comma) $3=security suites (comma) [$4=src]
@@ -50,19 +54,26 @@ deps_of() { # $1=package ; first alternative of each Depends/Pre-Depends entry, 
     | sed -E 's/^ +//; s/ *\|.*//; s/ .*//; s/:any$//' | awk 'NF'
 }
 
-# Download a binary package into $CACHE/debs (cached; apt verifies it against the signed index).
+# Download a binary package into $DEB_CACHE (cached; apt verifies it against the signed
+# index). The download lands in a private folder and is renamed into place, so another
+# checkout reading the cache never sees a partial .deb, and two downloading the same one
+# each rename a complete copy.
 fetch_deb() { # $1=package ; prints the .deb path
-  local p=$1 v dir="$CACHE/debs" f
+  local p=$1 v dir="${DEB_CACHE:-$CACHE/debs}" f name tmp
   v=$(apt_field "$p" Version); [[ -n $v ]] || die "no candidate for $p"
   mkdir -p "$dir"
-  f="$dir/${p}_${v//:/%3a}_arm64.deb"
-  [[ -s $f ]] || f="$dir/${p}_${v//:/%3a}_all.deb"
-  if [[ ! -s $f ]]; then
-    log "downloading $p=$v"
-    (cd "$dir" && apt-get "${APT_OPTS[@]}" download "$p=$v" >&2) || die "download of $p=$v failed"
-    f="$dir/${p}_${v//:/%3a}_arm64.deb"
-    [[ -s $f ]] || f="$dir/${p}_${v//:/%3a}_all.deb"
-  fi
-  [[ -s $f ]] || die "expected $f after download"
+  for name in "${p}_${v//:/%3a}_arm64.deb" "${p}_${v//:/%3a}_all.deb"; do
+    if [[ -s $dir/$name ]]; then echo "$dir/$name"; return 0; fi
+  done
+  log "downloading $p=$v"
+  tmp=$(mktemp -d "$dir/.download.XXXXXX")
+  (cd "$tmp" && apt-get "${APT_OPTS[@]}" download "$p=$v" >&2) \
+    || { rm -rf "$tmp"; die "download of $p=$v failed"; }
+  f=""
+  for name in "${p}_${v//:/%3a}_arm64.deb" "${p}_${v//:/%3a}_all.deb"; do
+    if [[ -s $tmp/$name ]]; then mv -f "$tmp/$name" "$dir/$name"; f="$dir/$name"; break; fi
+  done
+  rm -rf "$tmp"
+  [[ -n $f ]] || die "expected ${p}_${v//:/%3a}_{arm64,all}.deb after downloading $p=$v"
   echo "$f"
 }

@@ -22,12 +22,17 @@ cross=(bazel --output_base="$base")
   //e2e:fdt-handoff-corrupt-digest
 out="$("${cross[@]}" info --config=aarch64 bazel-bin 2>/dev/null)"
 bin="$out/tools/fdt-handoff"
-stripped="${TMPDIR:-/tmp}/fdt-handoff-aarch64.stripped"
-aarch64-linux-gnu-strip -o "$stripped" "$bin"
+# The stripped copies the guest runs, per checkout like the output base: a
+# shared path would let another checkout's e2e swap the binary under this one.
+strip_dir="$(output_base_for e2e-bin)"
+mkdir -p "$strip_dir"
+stripped="$strip_dir/fdt-handoff"
+aarch64-linux-gnu-strip -o "$stripped.tmp" "$bin" && mv -f "$stripped.tmp" "$stripped"
 echo "e2e: static aarch64 fdt-handoff: $(stat -c %s "$bin") bytes," \
      "$(stat -c %s "$stripped") stripped"
-corrupt="${TMPDIR:-/tmp}/fdt-handoff-corrupt-digest-aarch64.stripped"
-aarch64-linux-gnu-strip -o "$corrupt" "$out/e2e/fdt-handoff-corrupt-digest"
+corrupt="$strip_dir/fdt-handoff-corrupt-digest"
+aarch64-linux-gnu-strip -o "$corrupt.tmp" "$out/e2e/fdt-handoff-corrupt-digest" \
+  && mv -f "$corrupt.tmp" "$corrupt"
 
 bazel build //tools:fdt-handoff
 FDT_HANDOFF_BIN="$stripped" \
