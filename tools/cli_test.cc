@@ -98,14 +98,17 @@ std::vector<std::string> ListedCommands() {
   return commands;
 }
 
-// Each --help gives the four exit statuses, in order (wrapped lines joined).
+// Each --help gives the four exit statuses, in order, each after "; " or
+// ", " (wrapped lines joined).
 void ExpectExitStatuses(const std::string& help, const std::string& command) {
-  const std::string text = absl::StrReplaceAll(help, {{"\n", " "}});
+  const std::string text = absl::StrReplaceAll(
+      absl::StrReplaceAll(help, {{"\n", " "}}), {{"; ", "|"}, {", ", "|"}});
   size_t at = text.find("Exit status: 0 ");
   EXPECT_NE(at, std::string::npos) << command << ":\n" << help;
-  for (const char* status : {"; 1 ", "; 2 bad usage", "; 3 "}) {
+  for (const char* status : {"|1 ", "|2 bad usage", "|3 "}) {
     at = at == std::string::npos ? at : text.find(status, at);
-    EXPECT_NE(at, std::string::npos) << command << ": no '" << status << "'";
+    EXPECT_NE(at, std::string::npos)
+        << command << ": no exit status '" << status + 1 << "':\n" << help;
   }
 }
 
@@ -146,7 +149,7 @@ TEST(Cli, HelpsNameTheOptionsTheCommandsTake) {
       {"exec", {"--timings", "--verify", "--iomem", "--dtb-out"}},
       {"regress", {"--corpus", "--package", "--live", "--profile", "--overlay",
                    "--symbols", "--json"}},
-      {"boot", {"--root", "--json", "--uboot-fdtfile"}},
+      {"boot", {"--root", "--json", "--uboot-fdtfile", "--live"}},
       {"reconcile", {"--list-rules", "--diff", "--no-live", "--memory"}},
       {"apply", {"--symbols-from", "--force", "--output"}},
       {"diff", {"--text"}},
