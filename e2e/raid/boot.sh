@@ -20,14 +20,14 @@
 # and two usb-storage disks. The disks are fresh copies of the cached members (the cache is
 # never opened by QEMU); their sha256 must equal the one recorded at creation both before
 # and after the boot, so a boot that writes to its disks fails. Output (serial logs,
-# verdicts) in $FDT_RAID_OUT (default /tmp/fdt-handoff-e2e-out/raid)/<run>/.
+# verdicts) in $FDT_RAID_OUT (default: the per-checkout e2e output folder, .../raid)/<run>/.
 # Ends with "raid: N passed, N failed"; exit 0 only if every run passed.
 set -euo pipefail
 export LC_ALL=C
 LOG_TAG=e2e/raid/boot
 # shellcheck source=e2e/raid/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-OUTROOT=${FDT_RAID_OUT:-/tmp/fdt-handoff-e2e-out/raid}
+OUTROOT=${FDT_RAID_OUT:-$(output_base_for e2e-out)/raid}
 runs=() append="" timeout=${FDT_RAID_TIMEOUT:-180}
 while (($#)); do
   case $1 in

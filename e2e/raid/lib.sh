@@ -7,7 +7,8 @@
 RAID_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$RAID_DIR/../.." && pwd)
 RAID_CACHE=${FDT_RAID_CACHE:-/var/cache/fdt-handoff/raid}
-E2E_CACHE=${FDT_E2E_CACHE:-/var/tmp/fdt-handoff-e2e}
+. "$REPO/tools/output_base.sh"
+E2E_CACHE=${FDT_E2E_CACHE:-$(output_base_for e2e)}
 # One machine for the preparation boot, the dumped DTB and the RAID boots.
 MACHINE=virt
 QEMU_ARGS=(-cpu cortex-a57 -m 1G -smp 1 -nic none -display none -no-reboot)
