@@ -3,6 +3,7 @@
 
 The serial log carries blobs as
     E2E-BEGIN NAME SIZE SHA256 / base64 of gzip(blob) / E2E-END NAME
+(mdboot.dumpdtb's MDBOOT-DTB-BEGIN SIZE SHA256 / ... / MDBOOT-DTB-END is the blob MDBOOT-DTB)
 and report lines "E2E STAGE2-CMDLINE ...", "E2E STAGE2-TOKEN ...", "E2E STAGE2-MARKER ...".
 
 Kinds of run (--kind):
@@ -204,12 +205,14 @@ def parse_log(path):
     blobs, errors, report = {}, [], {}
     i = 0
     while i < len(lines):
-        m = re.search(r"E2E-BEGIN (\S+) (\d+) ([0-9a-f]{64})", lines[i])
+        # The guests' blocks, and mdboot.dumpdtb's (init/dtb_dump.h) as the blob MDBOOT-DTB.
+        m = re.search(r"(?:E2E-BEGIN (\S+)|(MDBOOT-DTB)-BEGIN) (\d+) ([0-9a-f]{64})", lines[i])
         if m:
-            name, size, sha = m.group(1), int(m.group(2)), m.group(3)
+            name, size, sha = m.group(1) or m.group(2), int(m.group(3)), m.group(4)
+            end = "MDBOOT-DTB-END" if m.group(2) else "E2E-END " + name
             b64 = []
             i += 1
-            while i < len(lines) and ("E2E-END " + name) not in lines[i]:
+            while i < len(lines) and end not in lines[i]:
                 if re.fullmatch(r"[A-Za-z0-9+/=]+", lines[i].strip()):
                     b64.append(lines[i].strip())
                 i += 1

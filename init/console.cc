@@ -29,4 +29,9 @@ void Console::Line(absl::string_view text) {
   out_.flush();
 }
 
+void Console::Raw(const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) out_ << line << "\n";
+  out_.flush();
+}
+
 }  // namespace fdt_handoff

@@ -21,6 +21,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -55,6 +56,12 @@ class Console {
   void Log(const Pieces&... pieces) {
     Line(absl::StrCat(pieces...));
   }
+
+  // Console::Raw()
+  //
+  // Writes the lines as they are, without stamp or prefix, then flushes:
+  // for blocks a host tool parses back (mdboot.dumpdtb's base64).
+  void Raw(const std::vector<std::string>& lines);
 
   // Seconds since boot with a fraction, for phase timings.
   double Seconds() const { return static_cast<double>(clock_()) / 1e9; }

@@ -29,6 +29,16 @@ TEST(Console, StampsEveryLineWithTheInjectedClock) {
   EXPECT_DOUBLE_EQ(console.Seconds(), 27.1);
 }
 
+TEST(Console, RawLinesHaveNoStamp) {
+  std::ostringstream out;
+  Console console(out, [] { return int64_t{2000000000}; });
+  console.Raw({"MDBOOT-DTB-BEGIN 4 ab", "AAAA", "MDBOOT-DTB-END"});
+  console.Log("after");
+  EXPECT_EQ(out.str(),
+            "MDBOOT-DTB-BEGIN 4 ab\nAAAA\nMDBOOT-DTB-END\n"
+            "[    2.000] mdboot: after\n");
+}
+
 TEST(BootTimeClock, CountsForward) {
   NanoClock clock = BootTimeClock();
   const int64_t a = clock();

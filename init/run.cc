@@ -10,6 +10,7 @@
 #include "fdt/file_io.h"
 #include "fdt/status_macros.h"
 #include "init/boot.h"
+#include "init/dtb_dump.h"
 #include "init/early.h"
 #include "init/mount.h"
 #include "init/settings.h"
@@ -129,6 +130,23 @@ absl::StatusOr<PreparedBoot> PrepareFromArray(InitEnv& env,
   return boot;
 }
 
+// mdboot.dumpdtb: the blob kexec_load gets, for a host to compare with what
+// the target kernel received.
+void DumpDtb(Console& console, const PreparedBoot& boot) {
+  if (!boot.handoff.has_value()) {
+    console.Log("mdboot.dumpdtb: no DTB to print (no plan)");
+    return;
+  }
+  absl::StatusOr<std::vector<std::string>> lines =
+      DtbDumpLines(boot.handoff->dtb.bytes());
+  if (!lines.ok()) {
+    console.Log("warning: ", lines.status().message());
+    return;
+  }
+  console.Log("mdboot.dumpdtb: the DTB handed to kexec_load follows");
+  console.Raw(*lines);
+}
+
 absl::Status LoadAndReboot(InitEnv& env, const PreparedBoot& boot) {
   RETURN_IF_ERROR(In("kexec_load", LoadPreparedBoot(boot, env.kexec)));
   env.console.Log("loaded; rebooting into ", boot.found.kernel.real);
@@ -177,6 +195,7 @@ absl::Status RunBoot(InitEnv& env, const RunOptions& options) {
   absl::StatusOr<PreparedBoot> boot = PrepareFromArray(env, settings, *array, *md);
   if (!boot.ok()) return boot.status();
   console.Log(FormatPreparedBoot(*boot));
+  if (settings.dumpdtb) DumpDtb(console, *boot);
   return Decide(env, settings, options, *boot);
 }
 

@@ -75,11 +75,13 @@ void Apply(const std::string& word, MdbootSettings& s) {
     SetFlag(word, value, has_value, &s.verify, s);
   } else if (key == "strict") {
     SetFlag(word, value, has_value, &s.strict, s);
+  } else if (key == "dumpdtb") {
+    SetFlag(word, value, has_value, &s.dumpdtb, s);
   } else {
     s.warnings.push_back(absl::StrCat(
         "unknown setting '", absl::CEscape(word),
         "' (known: mdboot.wait, mdboot.array, mdboot.dryrun, mdboot.shell, "
-        "mdboot.verify, mdboot.strict); ignored"));
+        "mdboot.verify, mdboot.strict, mdboot.dumpdtb); ignored"));
   }
 }
 

@@ -15,6 +15,8 @@
 //   mdboot.shell          start the rescue shell before booting
 //   mdboot.verify         load the sha256-verifying purgatory (kexec --verify)
 //   mdboot.strict         make the target preflight's warnings fatal
+//   mdboot.dumpdtb        print the DTB handed to kexec_load on the console
+//                         (init/dtb_dump.h's block), for checking on a host
 //
 // Flags take no value or one of 1/y/yes/on/true (0/n/no/off/false turns
 // them off again: the last word wins, as for kernel parameters). Words are
@@ -38,6 +40,7 @@ struct MdbootSettings {
   bool shell = false;
   bool verify = false;
   bool strict = false;
+  bool dumpdtb = false;
   std::vector<std::string> warnings;
 };
 

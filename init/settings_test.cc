@@ -35,6 +35,7 @@ TEST(ParseMdbootSettings, Table) {
     std::string array = "";
     bool dryrun = false, shell = false, verify = false, strict = false;
     std::string warning = "";  // Substring of the only warning; "" for none.
+    bool dumpdtb = false;
   };
   const struct {
     std::string cmdline;
@@ -64,6 +65,8 @@ TEST(ParseMdbootSettings, Table) {
       {"mdboot.verify=OFF", {}},
       {"mdboot.strict=maybe", {30, "", false, false, false, false,
                                "'mdboot.strict=maybe': a flag takes no value"}},
+      {"mdboot.dumpdtb", {30, "", false, false, false, false, "", true}},
+      {"mdboot.dumpdtb=on mdboot.dumpdtb=off", {}},
       {"mdboot.dryrun mdboot.wiat=5", {30, "", true, false, false, false,
                                        "unknown setting 'mdboot.wiat=5'"}},
       {"mdboot.Wait=5", {30, "", false, false, false, false,
@@ -79,6 +82,7 @@ TEST(ParseMdbootSettings, Table) {
     EXPECT_EQ(s.shell, c.want.shell) << c.cmdline;
     EXPECT_EQ(s.verify, c.want.verify) << c.cmdline;
     EXPECT_EQ(s.strict, c.want.strict) << c.cmdline;
+    EXPECT_EQ(s.dumpdtb, c.want.dumpdtb) << c.cmdline;
     if (c.want.warning.empty()) {
       EXPECT_TRUE(s.warnings.empty()) << c.cmdline << ": " << s.warnings[0];
     } else {
