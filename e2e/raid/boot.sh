@@ -16,6 +16,25 @@
 #                  missing member after its wait (the shape of the fault runs to come)
 #   selftest-write the probe told to write one sector of the second disk: passes when the
 #                  sha256 check notices (the write guard can fail)
+# The product's runs: stage 1 = Debian's arm64 kernel with tools/build_initramfs.sh's
+# initramfs around the real init (//init:mdboot, the QEMU profile's modules), told on its
+# command line mdboot.dumpdtb (it prints the DTB it hands over) and a short mdboot.wait;
+# judged by e2e/raid/verdict.py ("VERDICT run=mdboot/...: PASS|FAIL ..." and a PHASES line):
+#   mdboot              assembles, reads armbianEnv.txt, kexecs into /boot/Image + uInitrd;
+#                       the target received exactly mdboot's DTB (seeds aside), both overlays,
+#                       the command line of the Armbian rules (by hand, and as `fdt-handoff
+#                       boot --root` computes it on the host), and reads the marker itself
+#   mdboot-one-disk     one member only: the wait, the missing member named, the rescue shell
+#   mdboot-bad-overlay  a variant root whose overlays= names a broken overlay: boots the
+#                       pristine DTB (no overlay at all), with a warning naming it
+#   mdboot-no-kernel    a variant root without the kernel file: named, then the rescue shell
+#   mdboot-no-config    a variant root without armbianEnv.txt: where it looked, rescue shell
+#   mdboot-zero2w       a variant root whose fdtfile is the Orange Pi Zero 2W's DTB (+ the
+#                       USB overlay, earlycon on QEMU's PL011): the target kernel prints the
+#                       Zero 2W's "Machine model:" line, then stops (QEMU is stopped)
+#   mdboot-all          all six
+# Variant roots are the cached members with another ext4 image laid over their data
+# areas (e2e/raid/stripe.py; no preparation boot); their sha256 is taken when made.
 # Every boot: qemu-system-aarch64 -M virt -cpu cortex-a57 -nic none, a qemu-xhci controller
 # and two usb-storage disks. The disks are fresh copies of the cached members (the cache is
 # never opened by QEMU); their sha256 must equal the one recorded at creation both before
@@ -33,25 +52,29 @@ while (($#)); do
   case $1 in
     --append) append=${2:?}; shift 2 ;;
     --timeout) timeout=${2:?}; shift 2 ;;
-    probe|target-direct|fault-one-disk|selftest-write) runs+=("$1"); shift ;;
+    probe|target-direct|fault-one-disk|selftest-write|mdboot|mdboot-one-disk|mdboot-bad-overlay|mdboot-no-kernel|mdboot-no-config|mdboot-zero2w)
+      runs+=("$1"); shift ;;
+    mdboot-all) runs+=(mdboot mdboot-one-disk mdboot-bad-overlay mdboot-no-kernel mdboot-no-config mdboot-zero2w); shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
 ((${#runs[@]})) || runs=(probe)
 
 t0=$(date +%s.%N)
-mkdir -p "$OUTROOT"; rm -f "$OUTROOT/probe-initramfs.cpio.xz"
+mkdir -p "$OUTROOT"; rm -f "$OUTROOT/probe-initramfs.cpio.xz" "$OUTROOT/mdboot-initramfs.cpio.xz"
 disks_env=$("$RAID_DIR/make_disks.sh")
 # shellcheck disable=SC1090
 . "$disks_env"
 log "disks: recipe $RECIPE ($(span "$(date +%s.%N)" "$t0") s to make or check)"
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
-# Fresh writable copies of both members in $1, checked against the recorded sha256.
+# Fresh writable copies of both members in $1, checked against the recorded sha256, which
+# become the digests the boot must leave unchanged (EXP0, EXP1).
 copy_disks() {
   cp --sparse=always "$DISK0" "$1/disk0.img"; cp --sparse=always "$DISK1" "$1/disk1.img"
   [[ $(sha "$1/disk0.img") == "$DISK0_SHA256" && $(sha "$1/disk1.img") == "$DISK1_SHA256" ]] \
     || die "the cached disks differ from their recorded sha256 (run make_disks.sh --force)"
+  EXP0=$DISK0_SHA256 EXP1=$DISK1_SHA256
 }
 usb_disks() { # $1=dir $2=number of disks ; QEMU arguments for xhci + usb-storage disks
   local i args=(-device qemu-xhci,id=xhci)
@@ -73,8 +96,8 @@ verdict() { # $1=run $2=dir $3=tag ; checks the log and the disks, prints the ve
   grep -aq "^$tag \[[0-9.]*\] marker: $MARKER\$" "$d/serial.txt" || problems+=("no '$tag marker: $MARKER' line")
   grep -aq "^$tag \[[0-9.]*\] done\$" "$d/serial.txt" || problems+=("no '$tag done' line")
   if grep -aq "^$tag \[[0-9.]*\] FAIL" "$d/serial.txt"; then problems+=("$(grep -a -m1 "^$tag .* FAIL" "$d/serial.txt")"); fi
-  [[ $(sha "$d/disk0.img") == "$DISK0_SHA256" ]] || problems+=("disk0 was written (sha256 changed)")
-  [[ $(sha "$d/disk1.img") == "$DISK1_SHA256" ]] || problems+=("disk1 was written (sha256 changed)")
+  [[ $(sha "$d/disk0.img") == "$EXP0" ]] || problems+=("disk0 was written (sha256 changed)")
+  [[ $(sha "$d/disk1.img") == "$EXP1" ]] || problems+=("disk1 was written (sha256 changed)")
   if [[ $run == target-direct ]]; then
     grep -aq "^TARGET \[[0-9.]*\] overlay mdboot-armbian-overlay sun50i-h616-mdboot-marker.dtbo applied" "$d/serial.txt" \
       || problems+=("the armbian overlay's node is missing")
@@ -108,8 +131,12 @@ verdict() { # $1=run $2=dir $3=tag ; checks the log and the disks, prints the ve
   fi
 }
 
+# shellcheck source=e2e/raid/mdboot_runs.sh
+. "$RAID_DIR/mdboot_runs.sh"
+
 for run in "${runs[@]}"; do
   d=$OUTROOT/$run; rm -rf "$d"; mkdir -p "$d"
+  if [[ $run == mdboot* ]]; then mdboot_run "$run" "$d"; continue; fi
   copy_disks "$d"
   ndisks=2 extra=""
   case $run in
@@ -145,5 +172,6 @@ for run in "${runs[@]}"; do
   verdict "$run" "$d" "$tag"
   rm -f "$d/disk0.img" "$d/disk1.img"
 done
+((${#VERDICTS[@]} == 0)) || printf '%s\n' "${VERDICTS[@]}"
 echo "raid: $passed passed, $failed failed"
 ((failed == 0))

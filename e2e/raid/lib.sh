@@ -49,3 +49,29 @@ raid_qemu() { # $1=serial log $2=timeout s ; rest: extra QEMU args
   timeout --foreground -k 5 "$t" qemu-system-aarch64 -M "$MACHINE" "${QEMU_ARGS[@]}" \
     -serial "file:$logf" -monitor none "$@" </dev/null
 }
+
+# As raid_qemu, but stops QEMU as soon as a line of the serial log matches the extended
+# regex $3 (a guest waiting in a shell or a kernel that hangs would otherwise run into the
+# timeout). Returns 0 when it stopped on the pattern or QEMU exited by itself.
+raid_qemu_until() { # $1=serial log $2=timeout s $3=stop ERE ; rest: extra QEMU args
+  local logf=$1 t=$2 pat=$3 pid rc=0 end; shift 3
+  : >"$logf"
+  qemu-system-aarch64 -M "$MACHINE" "${QEMU_ARGS[@]}" -serial "file:$logf" -monitor none "$@" </dev/null &
+  pid=$!; end=$((SECONDS + t))
+  while kill -0 "$pid" 2>/dev/null; do
+    if grep -aqE "$pat" "$logf"; then
+      sleep 1; kill "$pid" 2>/dev/null || true; break   # a second more for the lines after it
+    fi
+    if ((SECONDS >= end)); then log "timeout after $t s"; kill "$pid" 2>/dev/null || true; rc=124; break; fi
+    sleep 0.5
+  done
+  wait "$pid" 2>/dev/null || true
+  return "$rc"
+}
+
+# The ext4 image of a root tree, made the same way every time (make_disks.sh and the
+# variants of boot.sh): fixed UUID, hash seed, time and owner.
+raid_mkfs() { # $1=tree $2=image $3=MiB
+  E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L armbi_root -U "$FS_UUID" \
+    -E "hash_seed=$FS_UUID,root_owner=0:0" -d "$1" "$2" "${3}M" >&2
+}

@@ -107,9 +107,7 @@ echo "$MARKER" >"$T/etc/mdboot-marker"
 find "$T" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # --- ext4 image of the tree, members, preparation boot ------------------------------
-E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L armbi_root -U "$FS_UUID" \
-  -E "hash_seed=$FS_UUID,root_owner=0:0" -d "$T" "$W/rootfs.img" "${FS_MIB}M" >&2 \
-  || die "mke2fs -d failed"
+raid_mkfs "$T" "$W/rootfs.img" "$FS_MIB" || die "mke2fs -d failed"
 truncate -s "${DISK_MIB}M" "$W/disk0.img" "$W/disk1.img"
 printf 'ARRAY_UUID=%s\nHOMEHOST=%s\nNAME=%s\nCHUNK=%s\n' "$ARRAY_UUID" "$HOMEHOST" "$NAME" "$CHUNK" >"$W/prep.conf"
 "$REPO/tools/build_initramfs.sh" -o "$W/prep.cpio" --compress none --busybox debian --init "$RAID_DIR/prep_init.sh" \
@@ -141,6 +139,7 @@ DISK1_SHA256=$(sha256sum <"$OUT/disk1.img" | cut -d' ' -f1)
 ARRAY_UUID=$ARRAY_UUID
 ARRAY_NAME=$HOMEHOST:$NAME
 FS_UUID=$FS_UUID
+FS_MIB=$FS_MIB
 KREL=$KREL
 KERNEL=$KERNEL
 KMOD=$KMOD
