@@ -84,8 +84,19 @@ make_variant() {
   EXP0=$(sha "$d/disk0.img") EXP1=$(sha "$d/disk1.img")
 }
 
+# The verdict logic itself, on synthetic logs, before the first mdboot run.
+VERDICT_TESTED=0
+verdict_selftest() {
+  ((VERDICT_TESTED)) && return 0
+  python3 "$RAID_DIR/verdict_test.py" >"$OUTROOT/verdict_test.log" 2>&1 \
+    || { cat "$OUTROOT/verdict_test.log"; die "e2e/raid/verdict_test.py failed"; }
+  echo "$(tail -n1 "$OUTROOT/verdict_test.log") (e2e/raid/verdict_test.py: verdict logic on synthetic logs)"
+  VERDICT_TESTED=1
+}
+
 mdboot_run() { # $1=run $2=dir
   local run=$1 d=$2 ndisks=2 wait=20 args=() t_start t_end problems=() v name
+  verdict_selftest
   mdboot_initramfs
   case $run in
     mdboot|mdboot-one-disk) copy_disks "$d" ;;
@@ -117,7 +128,9 @@ mdboot_run() { # $1=run $2=dir
             --expect 'mdboot: rescue shell') ;;
     mdboot-zero2w)
       name=mdboot/zero2w-model
-      args=(--kind model --model "$(fdtget "$ZERO2W_DTB" / model)" --expect 'overlay +applied .*zero2w-usb'
+      # The USB overlay enables the expansion board's host controllers (ehci2 and ohci3...).
+      args=(--kind model --model "$(fdtget "$ZERO2W_DTB" / model)" --dtb-prop /soc/usb@5310000:status=okay
+            --dtb-prop /soc/usb@5311400:status=okay --expect 'overlay +applied .*zero2w-usb'
             --expect 'loaded; rebooting into') ;;
   esac
   log "$run: booting (serial log: $d/serial.log)"

@@ -10,7 +10,8 @@ Kinds:
             from `fdt-handoff boot --root` on the host, both exact), the marker read from the
             RAID root by the target itself (--marker); every --expect line too.
   model     the target kernel printed "Machine model: --model" (the Zero 2W DTB; the kernel
-            then stops for want of devices), after mdboot's "loaded; rebooting" line.
+            then stops for want of devices), after mdboot's "loaded; rebooting" line; the DTB
+            mdboot printed has that model and every --dtb-prop PATH:PROP=STRING (the overlay).
   fault     mdboot stopped: every --expect pattern matched, in order, then the rescue shell;
             no kexec happened.
 --problem TEXT adds a problem found by the caller (the disks' sha256). Prints one line
@@ -124,6 +125,24 @@ def judge_boot(a, lines, blobs, problems, checks):
         checks.append("target assembled the array and read the marker")
 
 
+def judge_handed_dtb(a, blobs, problems, checks):
+    """The DTB mdboot handed over: the board's model and every --dtb-prop PATH:PROP=STRING."""
+    sent = blobs.get("MDBOOT-DTB")
+    if sent is None:
+        problems.append("mdboot printed no DTB (mdboot.dumpdtb)")
+        return
+    f = check.Fdt(sent)
+    want = [("/", "model", a.model)] + [
+        (p.split(":", 1)[0], p.split(":", 1)[1].split("=", 1)[0], p.split("=", 1)[1]) for p in a.dtb_prop]
+    for path, prop, value in want:
+        got = f.get(path, prop)
+        if got != value.encode() + b"\0":
+            problems.append("handed DTB %s:%s = %s, expected \"%s\"" % (
+                path, prop, check.fmt_val(got) if got is not None else "<absent>", value))
+        else:
+            checks.append("handed DTB %s:%s = \"%s\"" % (path, prop, value))
+
+
 def judge_expect(a, lines, problems, checks, start=0):
     for pat in a.expect:
         rx = re.compile(pat)
@@ -145,6 +164,7 @@ def main():
     ap.add_argument("--overlays", choices=("applied", "none"), default="applied")
     ap.add_argument("--marker")
     ap.add_argument("--model")
+    ap.add_argument("--dtb-prop", action="append", default=[], help="model: PATH:PROP=STRING in mdboot's DTB")
     ap.add_argument("--expect", action="append", default=[])
     ap.add_argument("--problem", action="append", default=[])
     ap.add_argument("--save", help="directory for the decoded blobs")
@@ -169,6 +189,7 @@ def main():
                 problems.append("the target kernel printed no '%s'" % want)
             else:
                 checks.append("target kernel: '%s'" % want)
+        judge_handed_dtb(a, blobs, problems, checks)
         judge_expect(a, lines, problems, checks)
     else:
         judge_expect(a, lines, problems, checks)
