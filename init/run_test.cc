@@ -1,12 +1,15 @@
 #include "init/run.h"
 
 #include <errno.h>
+#include <zlib.h>
 
 #include <map>
 #include <iostream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "fdt/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,6 +17,7 @@
 #include "init/fake_mount_calls.h"
 #include "init/fake_sysfs.h"
 #include "init/test_root.h"
+#include "kexec/verify/sha256.h"
 
 namespace fdt_handoff {
 namespace {
@@ -68,8 +72,12 @@ class FakeKexec : public KexecSyscalls {
   int loads = 0;
   int reboots = 0;
   bool clean_at_load = false;
-  int Load(uint64_t, const std::vector<LoadSegment>&) override {
+  std::vector<uint8_t> loaded_dtb;
+  int Load(uint64_t, const std::vector<LoadSegment>& segments) override {
     ++loads;
+    for (const LoadSegment& s : segments) {
+      if (s.role == SegmentRole::kDtb) loaded_dtb.assign(s.buffer.begin(), s.buffer.end());
+    }
     clean_at_load = mounts_.mounted.count(mount_point) == 0 &&
                     !md_.calls.empty() && md_.calls.back() == "stop /dev/md127";
     return load_errno;
@@ -313,6 +321,43 @@ TEST_F(RunBootTest, VerifyLoadsTheSha256Purgatory) {
   EXPECT_EQ(Run().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(kexec_.loads, 1);
   EXPECT_THAT(Log(), HasSubstr("mdboot: purgatory: verifying (sha256 of 3 segments"));
+}
+
+// The block mdboot.dumpdtb prints decodes (base64, gunzip) to exactly the
+// DTB segment given to kexec_load.
+TEST_F(RunBootTest, DumpDtbPrintsTheBlobHandedToKexecLoad) {
+  Armbian();
+  Cmdline("mdboot.dumpdtb");
+  EXPECT_EQ(Run().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_EQ(kexec_.loads, 1);
+  ASSERT_FALSE(kexec_.loaded_dtb.empty());
+  const std::string log = Log();
+  EXPECT_THAT(log, HasSubstr("mdboot: mdboot.dumpdtb: the DTB handed to kexec_load follows\n"));
+  const size_t begin = log.find("\nMDBOOT-DTB-BEGIN ");
+  const size_t end = log.find("\nMDBOOT-DTB-END\n");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::vector<std::string> lines = absl::StrSplit(log.substr(begin + 1, end - begin), '\n',
+                                                  absl::SkipEmpty());
+  EXPECT_EQ(lines.front(), absl::StrCat("MDBOOT-DTB-BEGIN ", kexec_.loaded_dtb.size(), " ",
+                                        ToHex(Sha256Of(kexec_.loaded_dtb))));
+  std::string b64;
+  for (size_t i = 1; i < lines.size(); ++i) b64 += lines[i];
+  std::string packed;
+  ASSERT_TRUE(absl::Base64Unescape(b64, &packed));
+  z_stream zs{};
+  ASSERT_EQ(inflateInit2(&zs, 16 + MAX_WBITS), Z_OK);
+  std::vector<uint8_t> blob(4 << 20);
+  zs.next_in = reinterpret_cast<Bytef*>(&packed[0]);
+  zs.avail_in = static_cast<uInt>(packed.size());
+  zs.next_out = blob.data();
+  zs.avail_out = static_cast<uInt>(blob.size());
+  EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+  blob.resize(zs.total_out);
+  inflateEnd(&zs);
+  EXPECT_EQ(blob, kexec_.loaded_dtb);
+  // The kernel's log lines after it are stamped again.
+  EXPECT_THAT(log.substr(end), HasSubstr("mdboot: loaded; rebooting into"));
 }
 
 TEST_F(RunBootTest, StrictMakesPreflightWarningsFatal) {

@@ -73,5 +73,7 @@ raid_qemu_until() { # $1=serial log $2=timeout s $3=stop ERE ; rest: extra QEMU 
 # variants of boot.sh): fixed UUID, hash seed, time and owner.
 raid_mkfs() { # $1=tree $2=image $3=MiB
   E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mke2fs -q -F -t ext4 -L armbi_root -U "$FS_UUID" \
-    -E "hash_seed=$FS_UUID,root_owner=0:0" -d "$1" "$2" "${3}M" >&2
+    -E "hash_seed=$FS_UUID,root_owner=0:0" -d "$1" "$2" "${3}M" >"$2.log" 2>&1 \
+    || { cat "$2.log" >&2; return 1; }
+  rm -f "$2.log"
 }
