@@ -77,7 +77,10 @@ def phases(lines):
         detail.append("kexec_load %s" % fmt(span("dump", "kexec")))
     else:
         detail.append("kexec_load %s" % fmt(span("config", "kexec")))
-    parts.append("init's own work %s s (%s)" % (fmt(own), ", ".join(detail)))
+    parts.append("init's own work %s s wall (%s)" % (fmt(own), ", ".join(detail)))
+    cpu = next((m for m in (re.search(STAMP + r"cpu time: (.*)$", ln) for ln in lines) if m), None)
+    if cpu:
+        parts.append("cpu time: " + cpu.group(2))
     return "; ".join(parts)
 
 
