@@ -205,7 +205,8 @@ TEST_F(RunBootTest, AssemblesMountsPlansUnmountsStopsThenKexecs) {
   EXPECT_THAT(log, HasSubstr("mdboot: overlay   applied /boot/dtb/allwinner/overlay/sun50i-h616-usbhost2.dtbo"));
   EXPECT_THAT(log, HasSubstr(absl::StrCat("mdboot: loaded; rebooting into /boot/vmlinuz-", kVer)));
   EXPECT_THAT(log, ::testing::ContainsRegex(
-                       "mdboot: cpu time: mdboot [0-9]+\\.[0-9]{3} s, mdadm [0-9]+\\.[0-9]{3} s"));
+                       "mdboot: cpu time: mdboot [0-9]+\\.[0-9]{3} s user \\+ [0-9]+\\.[0-9]{3} s system, "
+                       "mdadm [0-9]+\\.[0-9]{3} s \\+ [0-9]+\\.[0-9]{3} s\n"));
   EXPECT_THAT(log, Not(HasSubstr("preflight ")));
   if (getenv("RUN_TEST_SHOW_LOG") != nullptr) std::cout << log;
 }
