@@ -112,6 +112,7 @@ mdboot_run() { # $1=run $2=dir
       ndisks=1 wait=5 name=mdboot/fault-one-disk
       args=(--kind fault --expect "md RAID0 'zero2w:root': 1/2 members \\(sda\\), waiting"
             --expect 'BOOT FAILED: .*slot 1.* missing|BOOT FAILED: .*missing.*slot 1'
+            --expect 'Connect the missing disks, or wait longer with mdboot.wait=SECONDS'
             --expect 'mdboot: rescue shell') ;;
     mdboot-bad-overlay)
       name=mdboot/fault-bad-overlay
