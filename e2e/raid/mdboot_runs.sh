@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # e2e/raid/mdboot_runs.sh - sourced by boot.sh: the product's runs (the real init,
-# //init:mdboot). Uses boot.sh's sha, copy_disks, usb_disks, passed/failed counters and
-# disks.env's variables; appends each run's verdict line to VERDICTS.
+# //init:mdboot). Uses boot.sh's sha, copy_disks, usb_disks, passed/failed counters,
+# timeout and append, and disks.env's variables; appends each run's verdict line to VERDICTS.
+# shellcheck disable=SC2154
 VERDICTS=()
 MDBOOT_INITRD=$OUTROOT/mdboot-initramfs.cpio.xz
 # Stage 1's command line: short waits keep the fault runs short; loglevel=5 keeps the
@@ -145,8 +147,13 @@ mdboot_run() { # $1=run $2=dir
   tr -d '\r' <"$d/serial.log" >"$d/serial.txt"
   [[ $(sha "$d/disk0.img") == "$EXP0" ]] || problems+=(--problem "disk0 was written (sha256 changed)")
   if ((ndisks == 2)); then [[ $(sha "$d/disk1.img") == "$EXP1" ]] || problems+=(--problem "disk1 was written (sha256 changed)"); fi
-  v=$(python3 "$RAID_DIR/verdict.py" --run "$name" --log "$d/serial.txt" --save "$d" "${args[@]}" "${problems[@]}") && passed=$((passed + 1)) \
-    || { failed=$((failed + 1)); echo "  serial log: $d/serial.txt (last lines:)"; grep -av '^[A-Za-z0-9+/=]*$' "$d/serial.txt" | tail -25 | sed 's/^/    | /'; }
+  if v=$(python3 "$RAID_DIR/verdict.py" --run "$name" --log "$d/serial.txt" --save "$d" "${args[@]}" "${problems[@]}"); then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "  serial log: $d/serial.txt (last lines, base64 left out:)"
+    grep -av '^[A-Za-z0-9+/=]*$' "$d/serial.txt" | tail -25 | sed 's/^/    | /'
+  fi
   echo "$v"
   echo "PHASES run=$name: QEMU start to stop $(span "$t_end" "$t_start") s (host), disks unchanged: $( ((${#problems[@]})) && echo no || echo "yes (sha256 of $ndisks)")"
   VERDICTS+=("$(grep '^VERDICT' <<<"$v")")
