@@ -75,6 +75,77 @@ TEST(Sha256, PiecesAndZerosGiveTheSameDigest) {
   }
 }
 
+// Every engine the CPU has gives the portable digests: FIPS examples, every
+// length around the block and padding boundaries, pieces that split blocks
+// at every offset, and the zero fill.
+TEST(Sha256, EveryEngineAgreesWithThePortableOne) {
+  const std::vector<Sha256Engine> engines = AvailableSha256Engines();
+  ASSERT_FALSE(engines.empty());
+  EXPECT_EQ(engines.front(), Sha256Engine::kPortable);
+  EXPECT_EQ(FastestSha256Engine(), engines.back());
+  EXPECT_EQ(Sha256().engine(), engines.back());
+  const std::vector<uint8_t> data = Pattern(4096 + 333);
+  for (Sha256Engine engine : engines) {
+    SCOPED_TRACE(Sha256EngineName(engine));
+    Sha256 abc(engine);
+    EXPECT_EQ(abc.engine(), engine);
+    abc.Update(Bytes("abc"));
+    EXPECT_EQ(ToHex(abc.Finish()),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const std::string million(1000000, 'a');
+    Sha256 m(engine);
+    m.Update(Bytes(million));
+    EXPECT_EQ(ToHex(m.Finish()),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    for (size_t size = 0; size <= 300; ++size) {
+      Sha256 portable(Sha256Engine::kPortable);
+      Sha256 h(engine);
+      portable.Update(absl::MakeConstSpan(data).subspan(0, size));
+      h.Update(absl::MakeConstSpan(data).subspan(0, size));
+      ASSERT_EQ(h.Finish(), portable.Finish()) << size;
+    }
+    const Sha256Digest whole = Sha256Of(data);
+    for (size_t piece : {1, 13, 63, 64, 65, 127, 200, 1000}) {
+      Sha256 h(engine);
+      for (size_t i = 0; i < data.size(); i += piece) {
+        h.Update(absl::MakeConstSpan(data).subspan(i, piece));
+      }
+      EXPECT_EQ(h.Finish(), whole) << piece;
+    }
+    // Unaligned input: the vector loads take any address.
+    Sha256 unaligned(engine);
+    unaligned.Update(absl::MakeConstSpan(data).subspan(1, 4000));
+    Sha256 portable(Sha256Engine::kPortable);
+    portable.Update(absl::MakeConstSpan(data).subspan(1, 4000));
+    EXPECT_EQ(unaligned.Finish(), portable.Finish());
+    Sha256 zeros(engine);
+    zeros.Update(absl::MakeConstSpan(data).subspan(0, 77));
+    zeros.UpdateZeros(3 * 4096 + 17);
+    std::vector<uint8_t> padded(data.begin(), data.begin() + 77);
+    padded.resize(77 + 3 * 4096 + 17, 0);
+    Sha256 reference(Sha256Engine::kPortable);
+    reference.Update(padded);
+    EXPECT_EQ(zeros.Finish(), reference.Finish());
+  }
+}
+
+// The instructions are found where they exist: the aarch64 build of this
+// test runs under qemu-aarch64-static, whose CPU has FEAT_SHA256; x86-64
+// has no kArmv8 and asking for it falls back to the portable engine.
+TEST(Sha256, Armv8EngineExactlyOnAarch64) {
+#if defined(__aarch64__)
+  EXPECT_EQ(FastestSha256Engine(), Sha256Engine::kArmv8)
+      << "no HWCAP_SHA2: the CPU (or qemu's -cpu) lacks FEAT_SHA256";
+  EXPECT_EQ(Sha256(Sha256Engine::kArmv8).engine(), Sha256Engine::kArmv8);
+#else
+  EXPECT_EQ(AvailableSha256Engines(),
+            std::vector<Sha256Engine>{Sha256Engine::kPortable});
+  EXPECT_EQ(Sha256(Sha256Engine::kArmv8).engine(), Sha256Engine::kPortable);
+#endif
+  EXPECT_STREQ(Sha256EngineName(Sha256Engine::kArmv8), "armv8");
+  EXPECT_STREQ(Sha256EngineName(Sha256Engine::kPortable), "portable");
+}
+
 // The same inputs through coreutils' sha256sum.
 TEST(Sha256, AgreesWithSha256sum) {
   for (size_t size : {0, 1, 55, 56, 57, 64, 119, 120, 4096, 123457}) {
