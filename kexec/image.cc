@@ -351,22 +351,22 @@ absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
   return absl::OkStatus();
 }
 
-// Decodes and checks the header of `bytes`, a raw Image (IsImage() holds).
-// `format` names the packing, for Arm64Image::format and messages.
-absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
-                                      absl::string_view origin,
-                                      std::string format,
-                                      uint32_t running_page_size,
-                                      size_t max_image_size) {
+// Decodes and checks the header of `b`, a raw Image (IsImage() holds), into
+// the fields of the result; the caller gives it the bytes. `format` names
+// the packing, for Arm64Image::format and messages.
+absl::StatusOr<Arm64Image> CheckImageFields(absl::Span<const uint8_t> b,
+                                            absl::string_view origin,
+                                            std::string format,
+                                            uint32_t running_page_size,
+                                            size_t max_image_size) {
   const std::string where = absl::StrCat(origin, ": ", format);
-  const absl::Span<const uint8_t> b(bytes);
   if (!IsImage(b)) {  // The callers check; kept as the contract's guard.
     return absl::DataLossError(
         absl::StrCat(where, ": no arm64 Image header (\"ARM\\x64\" magic)"));
   }
-  if (bytes.size() > max_image_size) {
+  if (b.size() > max_image_size) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(where, ": the Image is ", bytes.size(),
+        absl::StrCat(where, ": the Image is ", b.size(),
                      " bytes, more than the limit of ", max_image_size));
   }
   Arm64Image out;
@@ -376,9 +376,8 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
   out.format = std::move(format);
 
   if (out.image_size == 0) {
-    UseLegacyDefaults(bytes.size(), &out);
+    UseLegacyDefaults(b.size(), &out);
     RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
-    out.image = std::move(bytes);
     return out;
   }
 
@@ -402,13 +401,25 @@ absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
   }
   // "image_size: Effective Image size": it includes the BSS, so the file may
   // be shorter, but never longer.
-  if (bytes.size() > out.image_size) {
+  if (b.size() > out.image_size) {
     return absl::DataLossError(absl::StrFormat(
         "%s: the Image is %d bytes but the header's image_size is only %d; "
         "image_size must cover the whole Image (it is the Image plus BSS)",
-        where, bytes.size(), out.image_size));
+        where, b.size(), out.image_size));
   }
   RETURN_IF_ERROR(CheckPayloadPresent(b, where, out.image_size));
+  return out;
+}
+
+// CheckImageFields(), and the result takes `bytes` over.
+absl::StatusOr<Arm64Image> CheckImage(std::vector<uint8_t> bytes,
+                                      absl::string_view origin,
+                                      std::string format,
+                                      uint32_t running_page_size,
+                                      size_t max_image_size) {
+  ASSIGN_OR_RETURN(Arm64Image out,
+                   CheckImageFields(bytes, origin, std::move(format),
+                                    running_page_size, max_image_size));
   out.image = std::move(bytes);
   return out;
 }
@@ -725,6 +736,25 @@ absl::StatusOr<Arm64Image> ParseKernel(std::vector<uint8_t>&& file,
                      running_page_size, max_image_size);
 }
 
+absl::StatusOr<Arm64Image> ReadKernel(const std::string& path,
+                                      uint32_t running_page_size,
+                                      uint64_t max_file_size,
+                                      size_t max_image_size) {
+  ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(path, max_file_size));
+  // A raw Image is the common case (Debian's vmlinuz, tens of MiB): its
+  // bytes stay where the mapping put them.
+  if (IsImage(file.bytes()) && file.size() <= max_image_size &&
+      (running_page_size == 0 || running_page_size == 4096 ||
+       running_page_size == 16384 || running_page_size == 65536)) {
+    ASSIGN_OR_RETURN(Arm64Image out,
+                     CheckImageFields(file.bytes(), path, "Image",
+                                      running_page_size, max_image_size));
+    out.mapped = std::move(file);
+    return out;
+  }
+  return ParseKernel(file.bytes(), path, running_page_size, max_image_size);
+}
+
 absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
     absl::Span<const uint8_t> file, absl::string_view origin) {
   if (!IsUbootLegacy(file)) {
@@ -757,24 +787,6 @@ absl::Status CheckRegular(const struct stat& st, const std::string& path) {
       path, ": is a ", FileTypeName(st.st_mode), ", not a regular file"));
 }
 
-// Reads exactly out.size() bytes from `fd`.
-absl::Status ReadExactly(int fd, const std::string& path,
-                         std::vector<uint8_t>& out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    const ssize_t n = read(fd, out.data() + done, out.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError(errno, "read error", path);
-    if (n == 0) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": the file shrank while being read: ", out.size(),
-          " bytes when opened, ", done, " found"));
-    }
-    done += static_cast<size_t>(n);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
@@ -800,11 +812,11 @@ absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
         " bytes of ", limit_name, "; not reading it"));
   }
   Initrd out;
-  out.file.resize(static_cast<size_t>(size));
-  RETURN_IF_ERROR(ReadExactly(f.fd, path, out.file));
-  out.payload = out.file;
-  if (IsUbootLegacy(out.file)) {
-    ASSIGN_OR_RETURN(const UbootLegacy uboot, ReadUbootLegacy(out.file, path));
+  ASSIGN_OR_RETURN(out.file, MappedFile::FromDescriptor(f.fd, size, path));
+  out.payload = out.file.bytes();
+  if (IsUbootLegacy(out.payload)) {
+    ASSIGN_OR_RETURN(const UbootLegacy uboot,
+                     ReadUbootLegacy(out.payload, path));
     RETURN_IF_ERROR(CheckRamdisk(uboot, path));
     out.payload = uboot.payload;
     out.uboot_header = true;

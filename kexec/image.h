@@ -68,6 +68,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "kexec/mapped_file.h"
 
 namespace fdt_handoff {
 
@@ -92,9 +93,19 @@ inline constexpr uint64_t kLegacyImageSize = uint64_t{16} << 20;
 //
 // A kernel ready to place: the raw Image and the decoded header fields.
 struct Arm64Image {
-  // The raw, decompressed Image bytes (header included). May be shorter than
-  // image_size: the rest is BSS, which the kernel clears itself.
+  // The raw, decompressed Image bytes (header included), wherever they are:
+  // `mapped` when ReadKernel() found a raw Image file, else `image`. May be
+  // shorter than image_size: the rest is BSS, which the kernel clears
+  // itself.
+  absl::Span<const uint8_t> bytes() const {
+    return mapped.empty() ? absl::Span<const uint8_t>(image) : mapped.bytes();
+  }
+  // The Image when it was decompressed or copied (ParseKernel()); empty
+  // when `mapped` holds it.
   std::vector<uint8_t> image;
+  // The kernel file itself, mapped, when it is a raw Image (ReadKernel()):
+  // no copy at all.
+  MappedFile mapped;
   // Offset of the Image from its 2 MiB-aligned load base.
   uint64_t text_offset = 0;
   // Bytes from the start of the Image the kernel needs free, after the
@@ -178,6 +189,22 @@ absl::StatusOr<Arm64Image> ParseKernel(
     uint32_t running_page_size,
     size_t max_image_size = kDefaultMaxKernelImageSize);
 
+// ReadKernel()
+//
+// Opens the kernel file at `path` as a MappedFile (at most `max_file_size`
+// bytes) and parses it as ParseKernel() does, without copying it: a raw
+// Image (Debian's vmlinuz) stays in the mapping (Arm64Image::mapped), a
+// compressed or U-Boot-wrapped one is decompressed or copied from the
+// mapping into Arm64Image::image and the mapping is dropped.
+//
+// Returns: MappedFile::Open()'s codes (kNotFound, kPermissionDenied,
+// kFailedPrecondition for a non-regular file, kResourceExhausted over
+// `max_file_size`, ...), then ParseKernel()'s.
+absl::StatusOr<Arm64Image> ReadKernel(
+    const std::string& path, uint32_t running_page_size,
+    uint64_t max_file_size,
+    size_t max_image_size = kDefaultMaxKernelImageSize);
+
 // StripUbootLegacyHeader()
 //
 // For initrds: when `file` starts with the U-Boot legacy magic (an Armbian
@@ -197,11 +224,12 @@ absl::StatusOr<std::vector<uint8_t>> StripUbootLegacyHeader(
 
 // Initrd
 //
-// An initrd file read once into `file`; `payload` points into it (past a
-// U-Boot legacy header, if there was one) and is what the kernel gets.
-// Moving an Initrd keeps `payload` valid (a vector's buffer does not move).
+// An initrd file mapped once into `file` (MappedFile: no copy); `payload`
+// points into it (past a U-Boot legacy header, if there was one) and is what
+// the kernel gets. Moving an Initrd keeps `payload` valid (neither a mapping
+// nor a read fallback's buffer moves).
 struct Initrd {
-  std::vector<uint8_t> file;
+  MappedFile file;
   absl::Span<const uint8_t> payload;
   bool uboot_header = false;
 };
@@ -211,8 +239,8 @@ struct Initrd {
 // Checks that `path` is a regular file before opening it (a device's open
 // can have side effects), opens it without blocking (O_NONBLOCK: a FIFO
 // swapped in cannot hang the caller) and checks again, not empty, and at
-// most `max_bytes` long, all before reading a byte, then reads it once into a
-// buffer of its exact size and unwraps a U-Boot legacy header in place as
+// most `max_bytes` long, all before reading a byte, then maps it
+// (MappedFile::Open()) and unwraps a U-Boot legacy header in place as
 // StripUbootLegacyHeader() does (no copy). `limit_name` says where
 // `max_bytes` comes from, for the message (e.g. "the usable RAM left beside
 // the kernel, from /proc/iomem").
@@ -225,8 +253,8 @@ struct Initrd {
 //   kInvalidArgument   the file, or its U-Boot payload, is empty (0 bytes);
 //                      the StripUbootLegacyHeader() refusals.
 //   kResourceExhausted the file is larger than `max_bytes`.
-//   kDataLoss          the file shrank while being read; the
-//                      StripUbootLegacyHeader() damage.
+//   kDataLoss          the file shrank while being read (read fallback);
+//                      the StripUbootLegacyHeader() damage.
 //   kUnimplemented     a U-Boot multi-file image.
 absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
                                   absl::string_view limit_name);

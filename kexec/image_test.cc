@@ -531,6 +531,54 @@ TEST(ParseKernel, AcceptsEveryFixtureFormat) {
   }
 }
 
+// ReadKernel() gives what ParseKernel() gives for every format; a raw Image
+// stays in the file's mapping (no copy), the others are unpacked from it.
+TEST(ReadKernel, SameResultAsParseKernelAndRawImageStaysMapped) {
+  for (const char* file : {"Image", "Image.gz", "Image.zst",
+                           "vmlinuz-zboot-gzip.efi", "vmlinuz-zboot-zstd.efi",
+                           "uImage", "uImage.gz"}) {
+    const std::string path = absl::StrCat(kFixtures, file);
+    auto parsed = ParseKernel(Fixture(file), path, 4096);
+    auto read = ReadKernel(path, 4096, 1 << 20);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->format, parsed->format) << file;
+    EXPECT_TRUE(std::equal(read->bytes().begin(), read->bytes().end(),
+                           parsed->image.begin(), parsed->image.end()))
+        << file;
+    EXPECT_EQ(read->image_size, parsed->image_size) << file;
+    EXPECT_EQ(read->text_offset, parsed->text_offset) << file;
+    EXPECT_EQ(read->flags, parsed->flags) << file;
+    const bool raw = absl::string_view(file) == "Image";
+    EXPECT_EQ(read->mapped.mapped(), raw) << file;
+    EXPECT_EQ(read->image.empty(), raw) << file;
+    if (raw) {
+      EXPECT_EQ(read->bytes().data(), read->mapped.bytes().data());
+    }
+  }
+}
+
+TEST(ReadKernel, RefusesWithTheFilesName) {
+  const std::string image = absl::StrCat(kFixtures, "Image");
+  auto big = ReadKernel(image, 4096, 4096);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(big.status().message(),
+            absl::StrCat(image, ": 8192 bytes is larger than the 4096-byte "
+                                "limit"));
+  // The header check runs on the mapping as on a buffer: 16K pages refused.
+  auto page = ReadKernel(image, 16384, 1 << 20);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(page.status().message()),
+              HasSubstr("built for 4 KiB pages"));
+  auto initrd = ReadKernel(absl::StrCat(kFixtures, "initrd.cpio.gz"), 4096,
+                           1 << 20);
+  EXPECT_EQ(initrd.status().code(), absl::StatusCode::kInvalidArgument);
+  auto missing = ReadKernel(absl::StrCat(kFixtures, "no-such"), 4096, 1 << 20);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  auto dir = ReadKernel(kFixtures, 4096, 1 << 20);
+  EXPECT_EQ(dir.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(ParseKernel, WrapsCombineInTheFormatName) {
   const std::vector<uint8_t> image = Fixture("Image");
   auto zboot_in_uboot =
@@ -760,14 +808,14 @@ TEST(ReadInitrd, UnwrapsUInitrdInPlace) {
                          cpio.begin(), cpio.end()));
   // The payload is the file's own buffer past the header: no copy, and a
   // move keeps it.
-  EXPECT_EQ(initrd->payload.data(), initrd->file.data() + 64);
+  EXPECT_EQ(initrd->payload.data(), initrd->file.bytes().data() + 64);
   Initrd moved = *std::move(initrd);
-  EXPECT_EQ(moved.payload.data(), moved.file.data() + 64);
+  EXPECT_EQ(moved.payload.data(), moved.file.bytes().data() + 64);
 
   auto plain = ReadInitrd(WriteTmp("initrd.gz", cpio), 1 << 20, "the limit");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_FALSE(plain->uboot_header);
-  EXPECT_EQ(plain->payload.data(), plain->file.data());
+  EXPECT_EQ(plain->payload.data(), plain->file.bytes().data());
   EXPECT_EQ(plain->payload.size(), cpio.size());
 }
 
