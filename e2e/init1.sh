@@ -12,34 +12,50 @@ echo "E2E STAGE1 run=$RUN mode=$MODE kernel=$(uname -r)"
 dump_blob STAGE1-LIVE /sys/firmware/fdt
 
 # Time the load step of each tool on the same inputs (kernel, initrd, command line):
-# TIMING_REPS loads, each followed by an unload, each in `timeout 60 sh -c` (a hanging tool
-# must not eat the QEMU timeout). The no-op goes through the same path: the timer's own cost.
+# TIMING_REPS rounds; each round runs every tool once, in turn (so a change in the host's
+# load hits all of them alike, not the ones that happened to run last), each load followed
+# by an unload, each in `timeout 60 sh -c` (a hanging tool must not eat the QEMU timeout).
+# The no-op goes through the same path: the timer's own cost.
 # kexec-tools-load-i is kexec-tools with -i (--no-checks): no sha256 of the segments in
 # userspace, and no verification in purgatory; fdt-handoff-load-verify is fdt-handoff with
 # --verify (its purgatory checks the segments' sha256), the counterpart of plain kexec-tools.
-time_cmd() { # $1=label $2=command (eval'd) $3=unload command (eval'd)
-  i=0
-  while [ "$i" -lt "$TIMING_REPS" ]; do
-    t0=$(now_ns); timeout 60 sh -c "$2" >/tmp/timing.out 2>&1; rc=$?; t1=$(now_ns)
-    timeout 60 sh -c "$3" >/dev/null 2>&1
-    if [ "$rc" -ne 0 ]; then
-      echo "TIMING $1 FAILED rc=$rc"; sed 's/^/  | /' /tmp/timing.out; return
-    fi
-    echo "TIMING $1 $((t1 - t0))"
-    i=$((i + 1))
-  done
+# fdt-handoff runs with --timings: its own breakdown goes out as TIMING-DETAIL lines.
+timed_cmd() { # $1=label ; prints "command|unload command"
+  case $1 in
+    noop) echo "true|true" ;;
+    kexec-tools-load) echo "$KT_LOAD|$KT_UNLOAD" ;;
+    kexec-tools-load-i) echo "$KT_LOAD_NOCHECKS|$KT_UNLOAD" ;;
+    fdt-handoff-load) echo "$FH_LOAD --timings|$FH_UNLOAD" ;;
+    fdt-handoff-load-verify) echo "$FH_LOAD_VERIFY --timings|$FH_UNLOAD" ;;
+  esac
+}
+time_once() { # $1=label ; one timed load and its unload; fails if the load failed
+  _c=$(timed_cmd "$1"); _load=${_c%|*}; _unload=${_c##*|}
+  t0=$(now_ns); timeout 60 sh -c "$_load" >/tmp/timing.out 2>&1; rc=$?; t1=$(now_ns)
+  timeout 60 sh -c "$_unload" >/dev/null 2>&1
+  if [ "$rc" -ne 0 ]; then
+    echo "TIMING $1 FAILED rc=$rc"; sed 's/^/  | /' /tmp/timing.out; return 1
+  fi
+  echo "TIMING $1 $((t1 - t0))"
+  sed -n "s/^timings: /TIMING-DETAIL $1 /p" /tmp/timing.out
 }
 if [ "${TIMING_REPS:-0}" -gt 0 ]; then
   echo "E2E timer: $(timer_name)"
-  time_cmd noop true true
-  time_cmd kexec-tools-load "$KT_LOAD" "$KT_UNLOAD"
-  time_cmd kexec-tools-load-i "$KT_LOAD_NOCHECKS" "$KT_UNLOAD"
+  timed="noop kexec-tools-load kexec-tools-load-i"
   if [ -x /bin/fdt-handoff ]; then
-    time_cmd fdt-handoff-load "$FH_LOAD" "$FH_UNLOAD"
-    time_cmd fdt-handoff-load-verify "$FH_LOAD_VERIFY" "$FH_UNLOAD"
+    timed="$timed fdt-handoff-load fdt-handoff-load-verify"
   else
     echo "TIMING fdt-handoff-load SKIP no binary"
   fi
+  i=0
+  while [ "$i" -lt "$TIMING_REPS" ]; do
+    still=""
+    for label in $timed; do
+      if time_once "$label"; then still="$still $label"; fi  # a failed tool is dropped
+    done
+    timed=$still
+    i=$((i + 1))
+  done
 fi
 
 case $MODE in

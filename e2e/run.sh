@@ -285,10 +285,15 @@ if [[ -n $TIMING_LOG ]]; then
   python3 - "$TIMING_LOG" <<'PY'
 import re, statistics, sys
 t = {}
+detail = {}  # label -> phase -> [ms], from fdt-handoff --timings (TIMING-DETAIL lines)
 for line in open(sys.argv[1], errors="replace"):
     m = re.search(r"TIMING (\S+) (\d+)\s*$", line)
+    d = re.search(r"TIMING-DETAIL (\S+) (.*)$", line)
     if m:
         t.setdefault(m.group(1), []).append(int(m.group(2)))
+    elif d:
+        for phase, ms in re.findall(r"(\w+) ([0-9.]+) ms", d.group(2)):
+            detail.setdefault(d.group(1), {}).setdefault(phase, []).append(float(ms))
     elif re.search(r"TIMING \S+ (FAILED|SKIP)", line):
         print(line.strip())
 noop = statistics.median(t["noop"]) if "noop" in t else 0
@@ -297,6 +302,9 @@ for k, v in t.items():
     med[k] = statistics.median(v)
     print("TIMING %-23s median %8.1f ms  min %8.1f  max %8.1f  (n=%d, in the guest; timer cost %.1f ms)"
           % (k, med[k] / 1e6, min(v) / 1e6, max(v) / 1e6, len(v), noop / 1e6))
+for k, phases in detail.items():
+    print("TIMING-DETAIL %-17s medians: %s" % (k, ", ".join(
+        "%s %.1f ms" % (p, statistics.median(v)) for p, v in phases.items())))
 for a, b in (("fdt-handoff-load", "kexec-tools-load"), ("fdt-handoff-load", "kexec-tools-load-i"),
              ("fdt-handoff-load-verify", "kexec-tools-load")):
     if a in med and b in med:

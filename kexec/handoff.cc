@@ -189,7 +189,9 @@ absl::StatusOr<Handoff> PrepareHandoff(const HandoffInput& input) {
   handoff.timings.reconcile_ms = Milliseconds(plan_begin - reconcile_begin);
   handoff.timings.plan_ms = Milliseconds(Clock::now() - plan_begin);
   if (input.verify) {
+    const Clock::time_point verify_begin = Clock::now();
     RETURN_IF_ERROR(AddVerification(input, &handoff));
+    handoff.timings.verify_ms = Milliseconds(Clock::now() - verify_begin);
   } else {
     handoff.purgatory =
         BuildPurgatory(handoff.plan.kernel_entry, handoff.plan.dtb_address);

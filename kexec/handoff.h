@@ -57,6 +57,8 @@ struct HandoffInput {
 struct HandoffTimings {
   double reconcile_ms = 0;  // Overlays and rules: Reconcile(), once.
   double plan_ms = 0;       // Memory map, PlanSegments(), initrd patch.
+  double verify_ms = 0;     // With verify: the segments' sha256, the
+                            // verifying purgatory. 0 without.
 };
 
 struct Handoff {

@@ -17,9 +17,10 @@
 #include "absl/types/span.h"
 #include "fdt/file_io.h"
 #include "fdt/test_trees.h"
-#include "kexec/syscall.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "kexec/syscall.h"
+#include "kexec/verify/sha256.h"
 
 namespace fdt_handoff {
 namespace {
@@ -565,7 +566,8 @@ TEST(Cli, TimingsGoToStderr) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_THAT(r.err, ::testing::MatchesRegex(
                          "timings: read [0-9.]+ ms, parse [0-9.]+ ms, "
-                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, syscall - "
+                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, verify "
+                         "[0-9.]+ ms, syscall - "
                          "\\(plan\\)\n"));
   EXPECT_THAT(r.out, Not(HasSubstr("timings")));
   std::vector<std::string> args = LoadArgs("load", Tmp("timed.dtb"));
@@ -574,8 +576,18 @@ TEST(Cli, TimingsGoToStderr) {
   ASSERT_EQ(r.code, kExitOk) << r.err;
   EXPECT_THAT(r.err, ::testing::MatchesRegex(
                          "timings: read [0-9.]+ ms, parse [0-9.]+ ms, "
-                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, syscall "
-                         "[0-9.]+ ms\n"));
+                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, verify "
+                         "0.0 ms, syscall [0-9.]+ ms\n"));
+  // With --verify, the hashing and the engine that did it.
+  args.push_back("--verify");
+  r = Cli(args, &sys);
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.err, ::testing::MatchesRegex(absl::StrCat(
+                         "timings: read [0-9.]+ ms, parse [0-9.]+ ms, "
+                         "reconcile [0-9.]+ ms, plan [0-9.]+ ms, verify "
+                         "[0-9.]+ ms \\(sha256 ",
+                         Sha256EngineName(FastestSha256Engine()),
+                         "\\), syscall [0-9.]+ ms\n")));
 }
 
 TEST(Cli, DumpIsCanonical) {
