@@ -27,6 +27,10 @@ timed_cmd() { # $1=label ; prints "command|unload command"
     kexec-tools-load-i) echo "$KT_LOAD_NOCHECKS|$KT_UNLOAD" ;;
     fdt-handoff-load) echo "$FH_LOAD --timings|$FH_UNLOAD" ;;
     fdt-handoff-load-verify) echo "$FH_LOAD_VERIFY --timings|$FH_UNLOAD" ;;
+    # The same command lines with FDT_E2E_BASELINE_BIN (another build) in the binary's place.
+    baseline-load) echo "fdt-handoff-baseline ${FH_LOAD#fdt-handoff } --timings|$FH_UNLOAD" ;;
+    baseline-load-verify)
+      echo "fdt-handoff-baseline ${FH_LOAD_VERIFY#fdt-handoff } --timings|$FH_UNLOAD" ;;
   esac
 }
 time_once() { # $1=label ; one timed load and its unload; fails if the load failed
@@ -46,6 +50,9 @@ if [ "${TIMING_REPS:-0}" -gt 0 ]; then
     timed="$timed fdt-handoff-load fdt-handoff-load-verify"
   else
     echo "TIMING fdt-handoff-load SKIP no binary"
+  fi
+  if [ -x /bin/fdt-handoff-baseline ]; then
+    timed="$timed baseline-load baseline-load-verify"
   fi
   i=0
   while [ "$i" -lt "$TIMING_REPS" ]; do

@@ -39,6 +39,10 @@
 #      FDT_E2E_FH_LOAD / FDT_E2E_FH_EXEC / FDT_E2E_FH_UNLOAD / FDT_E2E_KT_LOAD
 #                            override the command lines below (experiments)
 #      FDT_E2E_FH_STANDIN    harness self-test: a script used as /bin/fdt-handoff
+#      FDT_E2E_BASELINE_BIN  another static aarch64 fdt-handoff (e.g. an older commit's): the
+#                            timing run also times its load and load --verify, interleaved
+#                            with the others (baseline-load, baseline-load-verify), so a
+#                            before/after comparison comes from one guest run
 #      FDT_E2E_REFETCH=1     re-resolve the Debian packages (apt-get update) before running
 set -euo pipefail
 export LC_ALL=C
@@ -234,6 +238,10 @@ do_run() { # $1=run name
     if [[ $kind == fdt-handoff-verify-corrupt ]]; then
       files+=(--file "$FDT_HANDOFF_CORRUPT_BIN:/bin/fdt-handoff-corrupt-digest:0755")
     fi
+    if ((reps > 0)) && [[ -n ${FDT_E2E_BASELINE_BIN:-} ]]; then
+      [[ -f $FDT_E2E_BASELINE_BIN ]] || die "FDT_E2E_BASELINE_BIN=$FDT_E2E_BASELINE_BIN does not exist"
+      files+=(--file "$FDT_E2E_BASELINE_BIN:/bin/fdt-handoff-baseline:0755")
+    fi
     "$HERE/mkinitramfs.sh" -o "$d/stage1.cpio" --kexec "${files[@]}"
     qemu_dumpdtb "$KERNEL_BOOKWORM" "$d/stage1.cpio" "$STAGE1_APPEND" "$d/stage1-qemu.dtb"
     if [[ $kind == fdt-handoff-verify-corrupt ]]; then
@@ -306,7 +314,9 @@ for k, phases in detail.items():
     print("TIMING-DETAIL %-17s medians: %s" % (k, ", ".join(
         "%s %.1f ms" % (p, statistics.median(v)) for p, v in phases.items())))
 for a, b in (("fdt-handoff-load", "kexec-tools-load"), ("fdt-handoff-load", "kexec-tools-load-i"),
-             ("fdt-handoff-load-verify", "kexec-tools-load")):
+             ("fdt-handoff-load-verify", "kexec-tools-load"),
+             ("baseline-load", "kexec-tools-load-i"), ("baseline-load-verify", "kexec-tools-load"),
+             ("fdt-handoff-load", "baseline-load"), ("fdt-handoff-load-verify", "baseline-load-verify")):
     if a in med and b in med:
         print("TIMING ratio %s / %s = %.2f (medians, timer cost removed)"
               % (a, b, (med[a] - noop) / (med[b] - noop)))
