@@ -1,8 +1,7 @@
 // File: kexec/mapped_file.h
 //
 // A kernel or initrd file as read-only bytes without copying it: the file's
-// page-cache pages mapped into the process (mmap MAP_PRIVATE |
-// MAP_POPULATE, PROT_READ). `fdt-handoff load` hands these bytes straight
+// page-cache pages mapped into the process (mmap MAP_PRIVATE, PROT_READ). `fdt-handoff load` hands these bytes straight
 // to kexec_load, which copies them into the kernel's own pages; reading the
 // file into a heap buffer first (as ReadFile() does) adds a second full
 // copy of tens of MiB, the page faults of a fresh buffer, and their release
@@ -52,8 +51,7 @@ class MappedFile {
   // Checks that `path` is a regular file before opening it (opening a
   // device can have side effects), opens it with O_NONBLOCK (a FIFO swapped
   // in meanwhile cannot block) and checks the descriptor again, refuses a
-  // file over `max_size` before touching its bytes, then maps it whole with
-  // its pages populated up front (one pass, no fault per page later).
+  // file over `max_size` before touching its bytes, then maps it whole.
   //
   // Returns:
   //   kNotFound, kPermissionDenied, ...  open/stat failed (the
