@@ -413,6 +413,59 @@ absl::StatusOr<Fdt> Fdt::FromFile(const std::string& path, size_t max_size) {
   return FromBytes(*std::move(bytes), path, max_size);
 }
 
+namespace {
+
+uint32_t HeaderWord(absl::Span<const uint8_t> b, size_t index) {
+  const size_t at = 4 * index;
+  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 |
+         uint32_t{b[at + 2]} << 8 | uint32_t{b[at + 3]};
+}
+
+// Where the blocks of a DTB whose header is `head` end, when they come in
+// the usual order with free space after them; 0 when FromFileBlocks()
+// should read the whole file instead.
+uint64_t BlocksEnd(absl::Span<const uint8_t> head) {
+  // struct fdt_header (v17): magic, totalsize, off_dt_struct,
+  // off_dt_strings, off_mem_rsvmap, version, last_comp_version,
+  // boot_cpuid_phys, size_dt_strings, size_dt_struct; 40 bytes.
+  if (head.size() < 40 || HeaderWord(head, 0) != FDT_MAGIC ||
+      HeaderWord(head, 5) < 17) {
+    return 0;
+  }
+  const uint64_t total = HeaderWord(head, 1);
+  const uint64_t off_struct = HeaderWord(head, 2);
+  const uint64_t off_strings = HeaderWord(head, 3);
+  const uint64_t off_rsvmap = HeaderWord(head, 4);
+  const uint64_t struct_end = off_struct + HeaderWord(head, 9);
+  const uint64_t strings_end = off_strings + HeaderWord(head, 8);
+  if (off_rsvmap < 40 || off_rsvmap > off_struct ||
+      struct_end > off_strings || strings_end >= total) {
+    return 0;
+  }
+  return strings_end;
+}
+
+}  // namespace
+
+absl::StatusOr<Fdt> Fdt::FromFileBlocks(const std::string& path,
+                                        size_t max_size) {
+  ASSIGN_OR_RETURN(std::vector<uint8_t> head, ReadFileHead(path, 40));
+  const uint64_t end = BlocksEnd(head);
+  if (end == 0 || end > max_size) return FromFile(path, max_size);
+  ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                   ReadFileHead(path, static_cast<size_t>(end)));
+  // Re-read, so the file may have changed meanwhile: if it no longer has
+  // the header just decoded, the whole file is what counts.
+  if (bytes.size() != end ||
+      !std::equal(head.begin(), head.end(), bytes.begin())) {
+    return FromFile(path, max_size);
+  }
+  for (int i = 0; i < 4; ++i) {  // totalsize, big-endian
+    bytes[4 + i] = static_cast<uint8_t>(end >> (24 - 8 * i));
+  }
+  return FromBytes(std::move(bytes), path, max_size);
+}
+
 std::string Fdt::Model() const {
   int len = 0;
   const char* model =

@@ -75,6 +75,23 @@ class Fdt {
   static absl::StatusOr<Fdt> FromFile(const std::string& path,
                                       size_t max_size = kMaxDtbSize);
 
+  // Fdt::FromFileBlocks()
+  //
+  // FromFile() without the free space a DTB may carry after its blocks: reads
+  // the 40-byte header, then only up to the end of the structure and strings
+  // blocks, and sets totalsize to that end, when the blocks come in the usual
+  // order (memory reservation map, structure, strings) and free space
+  // follows them: the same tree, its bytes the file's up to that end. For
+  // the live FDT, which is read-only input: QEMU's
+  // virt passes 1 MiB of which about 7.6 KB is used, and /sys/firmware/fdt
+  // gives 4 KiB per read(). A header it cannot use that way (bad magic,
+  // version < 17, other block order, no free space) gets FromFile() itself,
+  // so its errors and results are FromFile()'s.
+  //
+  // Returns: FromFile()'s codes.
+  static absl::StatusOr<Fdt> FromFileBlocks(const std::string& path,
+                                            size_t max_size = kMaxDtbSize);
+
   const void* data() const { return bytes_.data(); }
   size_t size() const { return bytes_.size(); }
   absl::Span<const uint8_t> bytes() const { return bytes_; }

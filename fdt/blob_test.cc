@@ -315,6 +315,62 @@ TEST(FdtEditor, OverlaysNestedDeeperThanTheLimitAreRefused) {
   EXPECT_EQ(result->bytes(), expected->bytes());
 }
 
+// A DTB with free space after its blocks (as QEMU passes it: 1 MiB, a few
+// KB used) is read only up to the blocks' end, which becomes totalsize; the
+// bytes before it are the file's.
+TEST(Fdt, FromFileBlocksLeavesTheFreeSpaceUnread) {
+  std::vector<uint8_t> roomy(64 * 1024);
+  ASSERT_EQ(fdt_create_empty_tree(roomy.data(), roomy.size()), 0);
+  const int node = fdt_add_subnode(roomy.data(), 0, "chosen");
+  ASSERT_GE(node, 0);
+  ASSERT_EQ(fdt_setprop_string(roomy.data(), node, "bootargs", "console=x"), 0);
+  const std::string path = absl::StrCat(getenv("TEST_TMPDIR"), "/roomy.dtb");
+  ASSERT_TRUE(WriteFileAtomic(path, roomy).ok());
+
+  auto whole = Fdt::FromFile(path);
+  auto blocks = Fdt::FromFileBlocks(path);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_TRUE(blocks.ok()) << blocks.status();
+  EXPECT_EQ(whole->size(), roomy.size());
+  const size_t end = fdt_off_dt_strings(roomy.data()) +
+                     fdt_size_dt_strings(roomy.data());
+  std::vector<uint8_t> expected(roomy.begin(), roomy.begin() + end);
+  fdt_set_totalsize(expected.data(), end);
+  EXPECT_TRUE(std::equal(blocks->bytes().begin(), blocks->bytes().end(),
+                         expected.begin(), expected.end()));
+  EXPECT_EQ(blocks->origin(), path);
+  // The same tree: what fdt_pack() makes of either is the same blob.
+  std::vector<uint8_t> packed(whole->bytes().begin(), whole->bytes().end());
+  ASSERT_EQ(fdt_pack(packed.data()), 0);
+  packed.resize(fdt_totalsize(packed.data()));
+  std::vector<uint8_t> packed_blocks(blocks->bytes().begin(),
+                                     blocks->bytes().end());
+  ASSERT_EQ(fdt_pack(packed_blocks.data()), 0);
+  packed_blocks.resize(fdt_totalsize(packed_blocks.data()));
+  EXPECT_EQ(packed_blocks, packed);
+
+  // Without free space, or not a DTB at all: exactly FromFile().
+  const std::string tight = absl::StrCat(getenv("TEST_TMPDIR"), "/tight.dtb");
+  ASSERT_TRUE(WriteFileAtomic(tight, packed).ok());
+  auto tight_blocks = Fdt::FromFileBlocks(tight);
+  ASSERT_TRUE(tight_blocks.ok()) << tight_blocks.status();
+  EXPECT_TRUE(std::equal(tight_blocks->bytes().begin(),
+                         tight_blocks->bytes().end(), packed.begin(),
+                         packed.end()));
+  const std::string junk = absl::StrCat(getenv("TEST_TMPDIR"), "/junk.dtb");
+  ASSERT_TRUE(WriteFileAtomic(junk, std::vector<uint8_t>(100, 0x5a)).ok());
+  EXPECT_EQ(Fdt::FromFileBlocks(junk).status(), Fdt::FromFile(junk).status());
+  // Cut inside its blocks: the partial read falls back, FromFile()'s error.
+  const std::string cut = absl::StrCat(getenv("TEST_TMPDIR"), "/cut.dtb");
+  ASSERT_TRUE(WriteFileAtomic(cut, absl::MakeConstSpan(roomy).subspan(0, 80))
+                  .ok());
+  const absl::Status cut_status = Fdt::FromFileBlocks(cut).status();
+  EXPECT_EQ(cut_status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(cut_status, Fdt::FromFile(cut).status());
+  EXPECT_EQ(Fdt::FromFileBlocks("/no/such.dtb").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(Fdt, MissingFileIsNotFoundAndNamesThePath) {
   auto fdt = Fdt::FromFile("/nonexistent/board.dtb");
   ASSERT_FALSE(fdt.ok());

@@ -221,6 +221,34 @@ absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path,
   return ReadAll(fd, st.st_size, path, max_size);
 }
 
+absl::StatusOr<std::vector<uint8_t>> ReadFileHead(const std::string& path,
+                                                  size_t count) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, "cannot open", path);
+  }
+  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
+  const int fd =
+      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+  FdCloser closer(fd);
+  if (fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
+  std::vector<uint8_t> bytes(count);
+  size_t done = 0;
+  while (done < count) {
+    const ssize_t n = read(fd, bytes.data() + done, count - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "read error", path);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
 absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
   auto bytes = ReadFile(path, uint64_t{1} << 20);
   if (!bytes.ok()) return bytes.status();

@@ -42,6 +42,16 @@ namespace fdt_handoff {
 absl::StatusOr<std::vector<uint8_t>> ReadFile(
     const std::string& path, uint64_t max_size = uint64_t{1} << 31);
 
+// ReadFileHead()
+//
+// The first `count` bytes of the file at `path` (fewer if it is shorter),
+// with ReadFile()'s checks: for a file whose useful part is known from its
+// first bytes, such as a DTB with free space at its end.
+//
+// Returns: ReadFile()'s codes but kResourceExhausted.
+absl::StatusOr<std::vector<uint8_t>> ReadFileHead(const std::string& path,
+                                                  size_t count);
+
 // ReadTextFile()
 //
 // ReadFile() for small text files such as /proc/cmdline; same codes.

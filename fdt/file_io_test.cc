@@ -69,6 +69,26 @@ TEST_F(FileIoTest, ReadsARegularFileAndProcFiles) {
   EXPECT_THAT(*status, HasSubstr("Umask:"));
 }
 
+TEST_F(FileIoTest, ReadFileHeadReadsOnlyTheStart) {
+  ASSERT_TRUE(WriteFileAtomic(Path("a"), bytes_).ok());
+  ASSERT_GT(bytes_.size(), 3u);
+  auto head = ReadFileHead(Path("a"), 3);
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(*head, std::vector<uint8_t>(bytes_.begin(), bytes_.begin() + 3));
+  // More than the file holds: the whole file.
+  head = ReadFileHead(Path("a"), bytes_.size() + 100);
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(*head, bytes_);
+  // The same refusals as ReadFile(), before opening.
+  ASSERT_EQ(mkfifo(Path("fifo").c_str(), 0644), 0);
+  EXPECT_EQ(ReadFileHead(Path("fifo"), 3).status(),
+            ReadFile(Path("fifo")).status());
+  EXPECT_EQ(ReadFileHead("/dev/zero", 3).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReadFileHead(Path("none"), 3).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(FileIoTest, RefusesAFifoWithoutBlocking) {
   ASSERT_EQ(mkfifo(Path("fifo").c_str(), 0644), 0);
   auto read = ReadFile(Path("fifo"));
