@@ -14,6 +14,8 @@
 # Tests are found with `bazel query 'kind(cc_test, //...)'`; a test that
 # can't run under qemu-user opts out with tags = ["no_aarch64"] (and
 # "manual" tests are skipped, as `bazel test //...` skips them).
+# The real-kernel case gets the newest cached kernel, as in tools/test.sh;
+# with FDT_TEST_ALLOWED_SKIPS set (CI: empty), an unnamed skip fails the run.
 #
 # Bazel runs in its own output base (FDT_HANDOFF_AARCH64_BASE, default
 # /var/tmp/fdt-handoff-aarch64-<hash of the checkout>) and makes no bazel-* symlinks, so the
@@ -78,6 +80,18 @@ timeout_s="${FDT_HANDOFF_AARCH64_TEST_TIMEOUT:-300}"
 # shard_count), one shard per core, each with its own TEST_TMPDIR.
 shards="${FDT_HANDOFF_AARCH64_SHARDS:-$(nproc)}"
 
+# The real-kernel case of //kexec:image_test, as tools/test.sh finds it: the
+# newest kernel in testdata/kernel/fetch_real_kernel.sh's cache, unless given.
+if [[ -z "${FDT_HANDOFF_REAL_KERNEL:-}" ]]; then
+  kcache="${FDT_HANDOFF_KERNEL_CACHE:-/var/tmp/fdt-handoff-kernels}"
+  FDT_HANDOFF_REAL_KERNEL="$(ls -t "${kcache}"/boot/vmlinuz-*-arm64 2>/dev/null | head -n 1 || true)"
+fi
+if [[ -n "${FDT_HANDOFF_REAL_KERNEL}" ]]; then
+  export FDT_HANDOFF_REAL_KERNEL
+else
+  unset FDT_HANDOFF_REAL_KERNEL
+fi
+
 run_shard() {  # label test_bin log_prefix shard_index
   local tmp="$3.tmp"
   mkdir -p "$tmp"
@@ -138,7 +152,14 @@ for path in sorted(glob.glob(os.path.join(logs, "*.xml"))):
             passed += 1
 failed += len(glob.glob(os.path.join(logs, "*.noxml")))
 print(f"aarch64 tests: {passed} passed, {failed} failed, {len(skipped)} skipped")
+# As tools/test.sh: with FDT_TEST_ALLOWED_SKIPS set (CI sets it empty), a
+# skip it does not name fails the run.
+allowed = os.environ.get("FDT_TEST_ALLOWED_SKIPS")
+unexpected = [n for n in skipped if allowed is not None and n not in allowed.split()]
 for name in skipped:
-    print(f"  skipped: {name}")
+    print(f"  skipped{' (NOT ALLOWED)' if name in unexpected else ''}: {name}")
+if unexpected:
+    print(f"aarch64 tests: {len(unexpected)} unexpected skip(s)", file=sys.stderr)
+    sys.exit(1)
 PY
 [[ ${#failed_targets[@]} -eq 0 ]]
