@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# e2e/flash/run.sh - the flash image booted through U-Boot in QEMU.
+#
+#   e2e/flash/run.sh [--image FLASH.bin | --initramfs FILE] [--out DIR]
+#
+# Debian's U-Boot 2025.01 for QEMU (u-boot-qemu, qemu_arm64, pinned in flash/sources.txt)
+# runs as the machine's firmware (-bios); the 16 MiB image of tools/build_flash.sh, padded
+# with 0xff to 64 MiB, is QEMU virt's second flash bank, memory-mapped at 0x04000000.
+# U-Boot is stopped at its countdown and typed at (e2e/flash/uboot_console.py):
+#   env import -c 0x040f0000 0x10000 mdboot_boot mdboot_offset   the image's own env region
+#   setexpr mdboot_fit_addr 0x04000000 + ${mdboot_offset}        the FIT, memory-mapped
+#   fdt addr / fdt header get mdboot_fit_size totalsize           as the board's mdboot_load
+#   iminfo ${mdboot_fit_addr}                                     every subimage's sha256
+#   setenv mdboot_fdt ${fdt_addr}; setenv bootargs mdboot.wait=1
+#   run mdboot_boot                                               the board's bootm line
+# The one difference from the board: mdboot_fdt is QEMU's own device tree (the Zero 2W's
+# describes hardware QEMU does not have) where the board's mdboot_spi uses the FIT's.
+# The same kernel and initramfs then come up: mdboot prints its first lines, finds no
+# array, waits 1 s and offers its rescue shell, through which the live FDT
+# (/sys/firmware/fdt) is copied out and checked for U-Boot's fixups (check_live_fdt.py):
+# /chosen u-boot,version, bootargs, linux,initrd-start/-end where U-Boot's console says it
+# put the FIT's ramdisk (exactly its size), and /memory (1 GiB at 0x40000000).
+#
+# Writes DIR (default $FDT_FLASH_CACHE/e2e): console.log, times.txt, live.dtb, live.dts.
+set -euo pipefail
+export LC_ALL=C
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+CACHE=${FDT_FLASH_CACHE:-/var/cache/fdt-handoff/flash}
+log() { printf '[e2e/flash] %s\n' "$*" >&2; }
+die() { printf '[e2e/flash] ERROR: %s\n' "$*" >&2; exit 1; }
+
+image="" initramfs=() out="$CACHE/e2e"
+while (($#)); do
+  case $1 in
+    --image) image=${2:?}; shift 2 ;;
+    --initramfs) initramfs=(--initramfs "${2:?}"); shift 2 ;;
+    --out) out=${2:?}; shift 2 ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+"$REPO/tools/setup.sh" --flash
+mkdir -p "$out"
+if [[ -z $image ]]; then
+  image="$out/mdboot-flash.bin"
+  FDT_FLASH_NO_SETUP=1 "$REPO/tools/build_flash.sh" -o "$image" "${initramfs[@]}" >&2
+fi
+[[ $(stat -c %s "$image") == 16777216 ]] || die "$image is not 16 MiB"
+
+# The pinned u-boot-qemu (tools/flash_sources.sh).
+# shellcheck source=tools/flash_sources.sh
+. "$REPO/tools/flash_sources.sh"
+flash_sources_setup
+deb=$(flash_deb u-boot-qemu)
+rm -rf "$out/u-boot-qemu"; mkdir -p "$out/u-boot-qemu"
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$out/u-boot-qemu" ./usr/lib/u-boot/qemu_arm64/u-boot.bin
+bios="$out/u-boot-qemu/usr/lib/u-boot/qemu_arm64/u-boot.bin"
+
+# QEMU's virt flash banks are 64 MiB each; the image sits at the start, 0xff after it.
+{ cat "$image"; head -c $((48 * 1024 * 1024)) /dev/zero | tr '\0' '\377'; } >"$out/pflash1.img"
+
+cat >"$out/commands.txt" <<'EOF'
+env import -c 0x040f0000 0x10000 mdboot_boot mdboot_offset
+printenv mdboot_boot mdboot_offset
+setexpr mdboot_fit_addr 0x04000000 + ${mdboot_offset}
+fdt addr ${mdboot_fit_addr}
+fdt header get mdboot_fit_size totalsize
+printenv mdboot_fit_size
+iminfo ${mdboot_fit_addr}
+setenv mdboot_fdt ${fdt_addr}
+setenv bootargs mdboot.wait=1
+run mdboot_boot
+EOF
+
+log "booting (console: $out/console.log)"
+python3 "$HERE/uboot_console.py" --log "$out/console.log" --times "$out/times.txt" \
+  --fdt-out "$out/live.dtb" --commands "$out/commands.txt" -- \
+  qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 1024 -nographic -no-reboot \
+    -monitor none -serial stdio -nic none -bios "$bios" \
+    -drive if=pflash,index=1,format=raw,file="$out/pflash1.img" \
+  || die "the boot did not get through (see $out/console.log)"
+cat "$out/times.txt" >&2
+/usr/bin/python3 "$HERE/check_live_fdt.py" --image "$image" --live "$out/live.dtb" --console "$out/console.log" \
+  --bootargs "mdboot.wait=1" \
+  --memory 0x40000000:0x40000000
+dtc -q -I dtb -O dts -s "$out/live.dtb" >"$out/live.dts"
+log "PASS: U-Boot booted the flash image's FIT; mdboot ran on the FDT U-Boot fixed up"
