@@ -16,7 +16,7 @@ did not see what it waited for.
 """
 
 import argparse
-import gzip
+import hashlib
 import os
 import re
 import subprocess
@@ -86,18 +86,23 @@ class Console:
         self.proc.wait()
 
 
+HEXDUMP_LINE = re.compile(rb"^[0-9a-f]{8}  ((?:[0-9a-f]{2} {1,2}){1,16})", re.M)
+
+
 def fetch_fdt(con, out):
-    """Reads /sys/firmware/fdt through the shell: gzip'd (QEMU's FDT is 1 MiB, mostly
-    padding), as od hex between markers computed by the shell."""
-    # $((..)) keeps the markers out of the echoed command line.
-    con.send("echo M$((6*7))B; busybox gzip -c /sys/firmware/fdt | busybox od -An -v -tx1;"
+    """Reads /sys/firmware/fdt through the shell as `hexdump -v -C` between markers the
+    shell computes (so the echoed command line cannot match), with its sha256."""
+    con.send("echo M$((6*7))B; busybox hexdump -v -C /sys/firmware/fdt; busybox sha256sum /sys/firmware/fdt;"
              " echo M$((6*7))E\r")
-    m = con.expect(rb"M42B\r?\n(.*?)M42E", 120, "live FDT read through the rescue shell")
-    hexdigits = re.sub(rb"[^0-9a-f]", b"", m.group(1))
-    if not hexdigits:
-        raise RuntimeError("the rescue shell printed nothing for /sys/firmware/fdt")
+    m = con.expect(rb"M42B\r?\n(.*?)M42E", 300, "live FDT read through the rescue shell")
+    data = bytes.fromhex(b"".join(HEXDUMP_LINE.findall(m.group(1))).decode().replace(" ", ""))
+    said = re.search(rb"([0-9a-f]{64})  /sys/firmware/fdt", m.group(1))
+    if not data or not said:
+        raise RuntimeError("the rescue shell printed no hexdump or sha256 of /sys/firmware/fdt")
+    if hashlib.sha256(data).hexdigest() != said.group(1).decode():
+        raise RuntimeError("the FDT read over the console does not match the guest's sha256")
     with open(out, "wb") as f:
-        f.write(gzip.decompress(bytes.fromhex(hexdigits.decode())))
+        f.write(data)
 
 
 def run(args, con):
