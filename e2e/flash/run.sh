@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e/flash/run.sh - the flash image booted through U-Boot in QEMU.
 #
-#   e2e/flash/run.sh [--image FLASH.bin | --initramfs FILE] [--out DIR]
+#   e2e/flash/run.sh [--image FLASH.bin | --initramfs FILE] [--out DIR] [--raid DISKS]
 #
 # Debian's U-Boot 2025.01 for QEMU (u-boot-qemu, qemu_arm64, pinned in flash/sources.txt)
 # runs as the machine's firmware (-bios); the 16 MiB image of tools/build_flash.sh, padded
@@ -21,6 +21,14 @@
 # /chosen u-boot,version, bootargs, linux,initrd-start/-end where U-Boot's console says it
 # put the FIT's ramdisk (exactly its size), and /memory (1 GiB at 0x40000000).
 #
+# --raid DISKS (a folder with disk0.img and disk1.img, e.g. e2e/raid/make_disks.sh's):
+# fresh copies of both are attached as USB disks (qemu-xhci + usb-storage) and
+# mdboot.wait=30; then the run passes when mdboot assembles the RAID 0, mounts it, reports
+# /memory taken from the live FDT and drops the live /memreserve/ that U-Boot added for
+# exactly the FIT's initramfs, loads the target and the kernel starts the kexec; the
+# copies must be unchanged (sha256). What the target kernel then prints is not checked
+# (see README "What was proven only in QEMU").
+#
 # Writes DIR (default $FDT_FLASH_CACHE/e2e): console.log, times.txt, live.dtb, live.dts.
 set -euo pipefail
 export LC_ALL=C
@@ -30,12 +38,13 @@ CACHE=${FDT_FLASH_CACHE:-/var/cache/fdt-handoff/flash}
 log() { printf '[e2e/flash] %s\n' "$*" >&2; }
 die() { printf '[e2e/flash] ERROR: %s\n' "$*" >&2; exit 1; }
 
-image="" initramfs=() out="$CACHE/e2e"
+image="" initramfs=() out="$CACHE/e2e" raid=""
 while (($#)); do
   case $1 in
     --image) image=${2:?}; shift 2 ;;
     --initramfs) initramfs=(--initramfs "${2:?}"); shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
+    --raid) raid=${2:?}; shift 2 ;;
     *) die "unknown argument '$1'" ;;
   esac
 done
@@ -68,18 +77,42 @@ fdt header get mdboot_fit_size totalsize
 printenv mdboot_fit_size
 iminfo ${mdboot_fit_addr}
 setenv mdboot_fdt ${fdt_addr}
-setenv bootargs mdboot.wait=1
+setenv bootargs mdboot.wait=WAIT
 run mdboot_boot
 EOF
 
+wait=1 until=shell disks=()
+if [[ -n $raid ]]; then
+  wait=30 until=kexec
+  for i in 0 1; do
+    [[ -r $raid/disk$i.img ]] || die "--raid $raid: no disk$i.img"
+    cp --sparse=always "$raid/disk$i.img" "$out/disk$i.img"
+    disks+=(-drive "if=none,id=d$i,file=$out/disk$i.img,format=raw" -device "usb-storage,bus=xhci.0,drive=d$i")
+  done
+  disks=(-device qemu-xhci,id=xhci "${disks[@]}")
+  sha_before=$(sha256sum "$out"/disk[01].img | cut -d' ' -f1)
+fi
+sed -i "s/^setenv bootargs .*/setenv bootargs mdboot.wait=$wait/" "$out/commands.txt"
+
 log "booting (console: $out/console.log)"
 python3 "$HERE/uboot_console.py" --log "$out/console.log" --times "$out/times.txt" \
-  --fdt-out "$out/live.dtb" --commands "$out/commands.txt" -- \
+  --fdt-out "$out/live.dtb" --commands "$out/commands.txt" --until "$until" -- \
   qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 1024 -nographic -no-reboot \
     -monitor none -serial stdio -nic none -bios "$bios" \
-    -drive if=pflash,index=1,format=raw,file="$out/pflash1.img" \
+    -drive if=pflash,index=1,format=raw,file="$out/pflash1.img" "${disks[@]}" \
   || die "the boot did not get through (see $out/console.log)"
 cat "$out/times.txt" >&2
+if [[ -n $raid ]]; then
+  read -r rd_start rd_end < <(sed -n 's/.*Loading Ramdisk to \([0-9a-f]*\), end \([0-9a-f]*\).*/\1 \2/p' \
+                               "$out/console.log" | tr -d '\r' | head -1)
+  [[ -n $rd_start ]] || die "no 'Loading Ramdisk to' line from U-Boot in $out/console.log"
+  rd_size=$((0x$rd_end - 0x$rd_start))
+  grep -aq "mdboot: memreserve *dropped live /memreserve/ .* ($rd_size bytes)" "$out/console.log" \
+    || die "mdboot did not report U-Boot's initrd /memreserve/ ($rd_size bytes) in the live FDT"
+  [[ $(sha256sum "$out"/disk[01].img | cut -d' ' -f1) == "$sha_before" ]] || die "a disk was written"
+  log "PASS: U-Boot -> flash kernel -> mdboot: RAID 0 assembled and mounted, live FDT reconciled, kexec started; disks unchanged"
+  exit 0
+fi
 /usr/bin/python3 "$HERE/check_live_fdt.py" --image "$image" --live "$out/live.dtb" --console "$out/console.log" \
   --bootargs "mdboot.wait=1" \
   --memory 0x40000000:0x40000000

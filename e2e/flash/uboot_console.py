@@ -8,7 +8,8 @@ rescue shell, copies the live FDT out of the guest (/sys/firmware/fdt as od hex)
 run.sh can check U-Boot's fixups. Everything the guest prints goes to --log, each
 step's elapsed time to --times.
 
-  uboot_console.py --log LOG --times TIMES --fdt-out DTB --commands FILE -- QEMU ARGS...
+  uboot_console.py --log LOG --times TIMES --fdt-out DTB --commands FILE
+                   [--until shell|kexec] -- QEMU ARGS...
 
 FILE holds the U-Boot commands, one a line, sent after autoboot is interrupted; each
 must bring the prompt back, except the last (it boots). Exits 1 naming the step that
@@ -105,6 +106,15 @@ def fetch_fdt(con, out):
         f.write(data)
 
 
+def follow_kexec(con):
+    """mdboot with the RAID disks attached: array, mount, the hand-off, kexec."""
+    con.expect(rb"mdboot: array up: \S+", 120, "mdboot: array up")
+    con.expect(rb"mdboot: mounted [^\r\n]*", 60, "mdboot: root mounted")
+    con.expect(rb"mdboot: memory [^\r\n]*from live FDT[^\r\n]*", 120, "mdboot: /memory from the live FDT")
+    con.expect(rb"mdboot: loaded; rebooting into [^\r\n]*", 120, "mdboot: kexec_load done")
+    con.expect(rb"kexec_core: Starting new kernel", 60, "kernel: kexec into the target")
+
+
 def run(args, con):
     commands = [c for c in open(args.commands).read().splitlines() if c.strip()]
     con.expect(rb"U-Boot 20\d\d\.\d\d", 120, "U-Boot banner")
@@ -122,6 +132,9 @@ def run(args, con):
     con.expect(rb"Run /init as init process", 120, "kernel: runs /init")
     con.expect(rb"mdboot starting", 60, "mdboot: first line")
     con.expect(rb"settings: [^\r\n]*", 60, "mdboot: settings line")
+    if args.until == "kexec":
+        follow_kexec(con)
+        return
     con.expect(rb"rescue shell \(busybox sh\)", 120, "mdboot: rescue shell offered")
     # ash asks the terminal for the cursor position first; a line typed into that
     # exchange can get lost, so wait for the prompt, send an empty line, wait again.
@@ -138,6 +151,9 @@ def main():
     p.add_argument("--times", required=True)
     p.add_argument("--fdt-out", required=True)
     p.add_argument("--commands", required=True)
+    p.add_argument("--until", choices=["shell", "kexec"], default="shell",
+                   help="shell: mdboot's rescue shell, then the live FDT (no disks); "
+                        "kexec: the array, the hand-off and kexec (RAID disks attached)")
     p.add_argument("qemu", nargs=argparse.REMAINDER)
     args = p.parse_args()
     argv = args.qemu[1:] if args.qemu[:1] == ["--"] else args.qemu
