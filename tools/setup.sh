@@ -7,6 +7,7 @@
 #   tools/setup.sh --fuzz   also clang and its runtime for libFuzzer
 #   tools/setup.sh --e2e    also QEMU and cpio for the emulated kexec harness (e2e/)
 #   tools/setup.sh --initramfs  also what tools/build_initramfs.sh and e2e/raid/ need
+#   tools/setup.sh --flash  also what tools/build_flash.sh and e2e/flash/ need
 set -euo pipefail
 
 packages=(
@@ -39,6 +40,10 @@ for arg in "$@"; do
     # depmod for a kernel package's modules.dep, dpkg-source + make for mdadm's static
     # build, xz and cpio to measure the mdadm options, mke2fs for e2e/raid's root image
     --initramfs) packages+=(kmod dpkg-dev make xz-utils cpio binutils e2fsprogs) ;;
+    # Debian sources (dpkg-source), TF-A/U-Boot/kernel builds (bison, flex, bc, libssl-dev
+    # for U-Boot's tools, U-Boot's binman under Debian's python3), LZMA for the FIT kernel
+    --flash) packages+=(dpkg-dev make bison flex bc libssl-dev libgnutls28-dev uuid-dev xz-utils
+                        python3-pyelftools python3-libfdt swig qemu-system-arm cpio) ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
