@@ -31,6 +31,9 @@ packages=(
   python3             # benchmark report and golden helpers
   g++-aarch64-linux-gnu       # --config=aarch64 (toolchain/); its own arm64
   binutils-aarch64-linux-gnu  #   libc + libstdc++; the rest: tools/make_sysroot.sh
+  cmake               # tools/make_sysroot.sh: cross-compiles Abseil for the sysroot
+  ninja-build         #   (with CMake) from Debian's source package
+  dpkg-dev            #   (dpkg-source)
   qemu-user-static    # runs the aarch64 tests (tools/run_aarch64_tests.sh)
 )
 for arg in "$@"; do
