@@ -21,7 +21,7 @@ TEST(TerseTerminate, NamesTheExceptionAndAborts) {
           __gnu_cxx::__verbose_terminate_handler();
         }
       },
-      "fdt-handoff: terminate called after an uncaught exception: "
+      "terse_terminate_test: terminate called after an uncaught exception: "
       "vector::_M_default_append");
   EXPECT_DEATH(
       {
@@ -31,9 +31,11 @@ TEST(TerseTerminate, NamesTheExceptionAndAborts) {
           __gnu_cxx::__verbose_terminate_handler();
         }
       },
-      "uncaught exception of an unknown type");
+      "terse_terminate_test: terminate called after an uncaught exception "
+      "of an unknown type");
   EXPECT_DEATH(__gnu_cxx::__verbose_terminate_handler(),
-               "terminate called without an active exception");
+               "terse_terminate_test: terminate called without an active "
+               "exception");
 }
 
 }  // namespace
