@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the static aarch64 fdt-handoff as shipped (--config=aarch64) with a
-# linker map, and prints what its stripped size is made of: the ELF
+# Builds the static aarch64 fdt-handoff (or another binary: --target) as
+# shipped (--config=aarch64) with a linker map, and prints what its stripped size is made of: the ELF
 # sections, the two LOAD segments and the padding between them, and the
 # bytes each library contributes (from the map: every input section the
 # linker kept, by archive), then the largest archive members.
 #
-# Usage: bench/binary_size.sh [--top N] [extra bazel build flags]
+# Usage: bench/binary_size.sh [--top N] [--target LABEL] [extra bazel build flags]
+#   --target  default //tools:fdt-handoff; //init:mdboot is the other one shipped
 #
 # Bazel runs in the output base of tools/run_aarch64_tests.sh (its own, per
 # checkout) and leaves the bazel-* links alone. The goal is at most 2 MiB
@@ -14,10 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 top=25
-if [[ "${1:-}" == "--top" ]]; then
-  top="$2"
-  shift 2
-fi
+target=//tools:fdt-handoff
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --top) top="$2"; shift 2 ;;
+    --target) target="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
+name="${target##*:}"
 
 for tool in aarch64-linux-gnu-strip aarch64-linux-gnu-readelf python3; do
   command -v "$tool" >/dev/null || {
@@ -34,25 +40,26 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/fdt-size.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 flags=(--config=aarch64 --symlink_prefix=/
        --action_env=FDT_HANDOFF_SYSROOT_STAMP="$stamp_key"
-       "--linkopt=-Wl,-Map=$scratch/fdt-handoff.map" "$@")
+       "--linkopt=-Wl,-Map=$scratch/$name.map" "$@")
 
-if ! bazel --output_base="$base" build "${flags[@]}" //tools:fdt-handoff \
+if ! bazel --output_base="$base" build "${flags[@]}" "$target" \
     >"$scratch/build.log" 2>&1; then
   cat "$scratch/build.log" >&2
   exit 1
 fi
 bin="$(bazel --output_base="$base" info "${flags[@]}" bazel-bin 2>/dev/null)"
-aarch64-linux-gnu-strip -o "$scratch/fdt-handoff" "$bin/tools/fdt-handoff"
-aarch64-linux-gnu-readelf -SW "$scratch/fdt-handoff" >"$scratch/sections"
-aarch64-linux-gnu-readelf -lW "$scratch/fdt-handoff" >"$scratch/segments"
+label_path="${target#//}"
+aarch64-linux-gnu-strip -o "$scratch/$name" "$bin/${label_path/://}"
+aarch64-linux-gnu-readelf -SW "$scratch/$name" >"$scratch/sections"
+aarch64-linux-gnu-readelf -lW "$scratch/$name" >"$scratch/segments"
 
-python3 - "$scratch" "$top" <<'PY'
+python3 - "$scratch" "$top" "$name" <<'PY'
 import collections, os, re, sys
 
-scratch, top = sys.argv[1], int(sys.argv[2])
-size = os.path.getsize(os.path.join(scratch, "fdt-handoff"))
+scratch, top, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+size = os.path.getsize(os.path.join(scratch, name))
 goal = 2 * 1024 * 1024
-print(f"fdt-handoff (static aarch64, stripped): {size:,} bytes; "
+print(f"{name} (static aarch64, stripped): {size:,} bytes; "
       f"goal {goal:,} (2 MiB): {'met' if size <= goal else f'{size - goal:,} over'}")
 
 print("\n== sections (stripped file) ==")
@@ -85,7 +92,7 @@ if len(loads) == 2:
               f"({text + relro - fits:,} less)")
 
 # The linker map: every input section kept in the output, with its file.
-lines = open(os.path.join(scratch, "fdt-handoff.map"), errors="replace").read().split("\n")
+lines = open(os.path.join(scratch, name + ".map"), errors="replace").read().split("\n")
 start = next(i for i, l in enumerate(lines)
              if l.startswith(("Memory map", "Linker script and memory map")))
 no_file_bytes = (".bss", ".tbss")
@@ -119,7 +126,7 @@ IOSTREAM = re.compile(r"(locale|ios|stream|codecvt|ctype|messages|monetary|"
                       r"ext11|string-io)")
 def part(path):
     if "bazel-out/" in path:
-        return "ours (fdt/, kexec/, tools/, toolchain/)"
+        return "ours (fdt/, kexec/, init/, tools/, toolchain/)"
     if re.search(r"libabsl_\w+\.a", path):
         return "Abseil"
     for lib, name in (("libfdt.a", "libfdt"), ("libzstd.a", "zstd"),
