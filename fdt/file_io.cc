@@ -47,6 +47,27 @@ absl::Status CheckRegularInput(mode_t mode, const std::string& path) {
       path, ": is a ", FileTypeName(mode), ", not a regular file"));
 }
 
+// Opens `path` read-only if it is a regular file, checked both before the
+// open (opening a device can have effects of its own) and on the open
+// descriptor (it may have been swapped since). Fills `*st` from fstat().
+// The caller owns the descriptor.
+absl::StatusOr<int> OpenRegularInput(const std::string& path,
+                                     struct stat* st) {
+  if (stat(path.c_str(), st) != 0) {
+    return ErrnoStatus(errno, "cannot open", path);
+  }
+  RETURN_IF_ERROR(CheckRegularInput(st->st_mode, path));
+  // O_NONBLOCK: if a FIFO was swapped in since, open() must not wait for a
+  // writer; fstat() below then refuses it. No effect on regular files.
+  const int fd =
+      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+  FdCloser closer(fd);
+  if (fstat(fd, st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+  RETURN_IF_ERROR(CheckRegularInput(st->st_mode, path));
+  return closer.Release();
+}
+
 // Reads `fd` (a regular file of `st_size` bytes, 0 when unknown) to EOF.
 absl::StatusOr<std::vector<uint8_t>> ReadAll(int fd, off_t st_size,
                                              const std::string& path,
@@ -204,36 +225,17 @@ const char* FileTypeName(mode_t mode) {
 
 absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path,
                                               uint64_t max_size) {
-  // Look before opening: opening a device can have effects of its own.
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return ErrnoStatus(errno, "cannot open", path);
-  }
-  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
-  // O_NONBLOCK: if a FIFO was swapped in since, open() must not wait for a
-  // writer; fstat() below then refuses it. No effect on regular files.
-  const int fd =
-      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+  ASSIGN_OR_RETURN(const int fd, OpenRegularInput(path, &st));
   FdCloser closer(fd);
-  if (fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
-  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
   return ReadAll(fd, st.st_size, path, max_size);
 }
 
 absl::StatusOr<std::vector<uint8_t>> ReadFileHead(const std::string& path,
                                                   size_t count) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return ErrnoStatus(errno, "cannot open", path);
-  }
-  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
-  const int fd =
-      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+  ASSIGN_OR_RETURN(const int fd, OpenRegularInput(path, &st));
   FdCloser closer(fd);
-  if (fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
-  RETURN_IF_ERROR(CheckRegularInput(st.st_mode, path));
   std::vector<uint8_t> bytes(count);
   size_t done = 0;
   while (done < count) {
