@@ -85,8 +85,9 @@ absl::Status HandOver(const RootDir& root, const BootOptions& options,
   return absl::OkStatus();
 }
 
-// Control bytes (a CR from a DOS armbianEnv.txt) shown, not sent raw.
-std::string Visible(absl::string_view s) {
+}  // namespace
+
+std::string VisibleText(absl::string_view s) {
   std::string out;
   for (char c : s) {
     const unsigned char u = static_cast<unsigned char>(c);
@@ -105,18 +106,14 @@ std::string Visible(absl::string_view s) {
   return out;
 }
 
-void AppendFile(std::string& out, const char* role, const ResolvedFile& f) {
-  if (f.path.empty()) {
-    absl::StrAppendFormat(&out, "%-9s (none)\n", role);
-  } else if (f.path == f.real) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", role, Visible(f.path));
-  } else {
-    absl::StrAppendFormat(&out, "%-9s %s -> %s\n", role, Visible(f.path),
-                          Visible(f.real));
+std::string FormatFileLine(const char* role, const ResolvedFile& f) {
+  if (f.path.empty()) return absl::StrFormat("%-9s (none)\n", role);
+  if (f.path == f.real) {
+    return absl::StrFormat("%-9s %s\n", role, VisibleText(f.path));
   }
+  return absl::StrFormat("%-9s %s -> %s\n", role, VisibleText(f.path),
+                         VisibleText(f.real));
 }
-
-}  // namespace
 
 absl::StatusOr<PreparedBoot> PrepareBoot(const RootDir& root,
                                          const BootOptions& options) {
@@ -143,36 +140,41 @@ absl::StatusOr<PreparedBoot> PrepareBoot(const RootDir& root,
 
 std::string FormatPreparedBoot(const PreparedBoot& boot) {
   const BootEntry& e = boot.found.entry;
-  std::string out = absl::StrFormat("%-9s %s (label %s)\n", "config",
-                                    Visible(e.config), Visible(e.label));
-  AppendFile(out, "kernel", boot.found.kernel);
+  std::string out =
+      absl::StrFormat("%-9s %s (label %s)\n", "config", VisibleText(e.config),
+                      VisibleText(e.label));
+  absl::StrAppend(&out, FormatFileLine("kernel", boot.found.kernel));
   absl::StrAppendFormat(&out, "%-9s %s, %u bytes, text_offset 0x%x\n", "",
                         boot.kernel.format, boot.kernel.image.size(),
                         boot.kernel.text_offset);
-  AppendFile(out, "initrd", boot.found.initrd);
-  AppendFile(out, "dtb", boot.found.dtb);
+  absl::StrAppend(&out, FormatFileLine("initrd", boot.found.initrd));
+  absl::StrAppend(&out, FormatFileLine("dtb", boot.found.dtb));
   for (const std::string& p : boot.dtb.applied) {
-    absl::StrAppendFormat(&out, "%-9s applied %s\n", "overlay", Visible(p));
+    absl::StrAppendFormat(&out, "%-9s applied %s\n", "overlay",
+                          VisibleText(p));
   }
   for (const FailedOverlay& f : boot.dtb.failed) {
-    absl::StrAppendFormat(&out, "%-9s FAILED  %s\n", "overlay", Visible(f.path));
+    absl::StrAppendFormat(&out, "%-9s FAILED  %s\n", "overlay",
+                          VisibleText(f.path));
   }
   for (const OverlayFile& o : e.overlays_missing) {
-    absl::StrAppendFormat(&out, "%-9s missing %s\n", "overlay", Visible(o.path));
+    absl::StrAppendFormat(&out, "%-9s missing %s\n", "overlay",
+                          VisibleText(o.path));
   }
-  absl::StrAppendFormat(&out, "%-9s %s\n", "cmdline", Visible(boot.dtb.cmdline));
+  absl::StrAppendFormat(&out, "%-9s %s\n", "cmdline",
+                        VisibleText(boot.dtb.cmdline));
   for (const std::string& w : boot.warnings) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "warning", Visible(w));
+    absl::StrAppendFormat(&out, "%-9s %s\n", "warning", VisibleText(w));
   }
   for (const std::string& w : boot.preflight.warnings) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "preflight", Visible(w));
+    absl::StrAppendFormat(&out, "%-9s %s\n", "preflight", VisibleText(w));
   }
   for (const std::string& n : boot.preflight.notes) {
-    absl::StrAppendFormat(&out, "%-9s %s\n", "note", Visible(n));
+    absl::StrAppendFormat(&out, "%-9s %s\n", "note", VisibleText(n));
   }
   if (!boot.plan_error.empty()) {
     absl::StrAppendFormat(&out, "%-9s not made: %s\n", "plan",
-                          Visible(boot.plan_error));
+                          VisibleText(boot.plan_error));
   }
   if (boot.handoff.has_value()) {
     const Handoff& h = *boot.handoff;

@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 #include "fdt/blob.h"
 #include "fdt/reconcile.h"
@@ -90,6 +91,20 @@ absl::StatusOr<PreparedBoot> PrepareBoot(const RootDir& root,
 // where their links lead), overlays applied/failed/missing, command line,
 // warnings, preflight, then the segment plan and the DTB change report.
 std::string FormatPreparedBoot(const PreparedBoot& boot);
+
+// VisibleText()
+//
+// `s` with control bytes (a CR from a DOS armbianEnv.txt, a tab, ...) shown
+// as \r, \n, \t or \xNN, so a report line never sends them raw to the
+// console; everything else unchanged.
+std::string VisibleText(absl::string_view s);
+
+// FormatFileLine()
+//
+// One report line for a resolved file: "ROLE     path", "ROLE     path ->
+// real" when a link leads elsewhere, "ROLE     (none)" when there is none.
+// Paths go through VisibleText().
+std::string FormatFileLine(const char* role, const ResolvedFile& f);
 
 // LoadPreparedBoot()
 //

@@ -53,25 +53,6 @@ boot, 2 bad usage, 3 permission denied.
 
 constexpr char kDefaultFdtfile[] = "allwinner/sun50i-h618-orangepi-zero2w.dtb";
 
-// Control bytes (a CR from a DOS armbianEnv.txt) shown, not sent raw.
-std::string Visible(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7f) {
-      out += absl::StrFormat("\\x%02x", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string Json(absl::string_view s) {
   std::string out = "\"";
@@ -169,12 +150,6 @@ std::string OneLine(absl::string_view json) {
   return out;
 }
 
-std::string FileLine(const char* role, const ResolvedFile& f) {
-  if (f.path.empty()) return absl::StrFormat("%-9s (none)\n", role);
-  if (f.path == f.real) return absl::StrFormat("%-9s %s\n", role, Visible(f.path));
-  return absl::StrFormat("%-9s %s -> %s\n", role, Visible(f.path),
-                         Visible(f.real));
-}
 
 void PrintText(const Report& r, std::ostream& out) {
   if (r.boot.has_value()) {
@@ -182,22 +157,23 @@ void PrintText(const Report& r, std::ostream& out) {
     return;
   }
   const BootEntry& e = r.found.entry;
-  out << absl::StrFormat("%-9s %s (label %s)\n", "config", Visible(e.config),
-                         Visible(e.label));
-  out << FileLine("kernel", r.found.kernel) << FileLine("initrd", r.found.initrd)
-      << FileLine("dtb", r.found.dtb);
+  out << absl::StrFormat("%-9s %s (label %s)\n", "config",
+                         VisibleText(e.config), VisibleText(e.label));
+  out << FormatFileLine("kernel", r.found.kernel)
+      << FormatFileLine("initrd", r.found.initrd)
+      << FormatFileLine("dtb", r.found.dtb);
   for (const std::string& p : r.applied) {
-    out << absl::StrFormat("%-9s applied %s\n", "overlay", Visible(p));
+    out << absl::StrFormat("%-9s applied %s\n", "overlay", VisibleText(p));
   }
   for (const std::string& p : r.failed) {
-    out << absl::StrFormat("%-9s FAILED  %s\n", "overlay", Visible(p));
+    out << absl::StrFormat("%-9s FAILED  %s\n", "overlay", VisibleText(p));
   }
   for (const std::string& p : r.missing) {
-    out << absl::StrFormat("%-9s missing %s\n", "overlay", Visible(p));
+    out << absl::StrFormat("%-9s missing %s\n", "overlay", VisibleText(p));
   }
-  out << absl::StrFormat("%-9s %s\n", "cmdline", Visible(r.cmdline));
+  out << absl::StrFormat("%-9s %s\n", "cmdline", VisibleText(r.cmdline));
   for (const std::string& w : r.warnings) {
-    out << absl::StrFormat("%-9s %s\n", "warning", Visible(w));
+    out << absl::StrFormat("%-9s %s\n", "warning", VisibleText(w));
   }
 }
 
@@ -273,7 +249,7 @@ int RunBootCommand(const std::vector<std::string>& args, std::ostream& out,
   if (root.empty()) return Usage(err, "boot needs --root DIR");
   auto report = Gather(root, fdtfile, live);
   if (!report.ok()) {
-    err << "fdt-handoff: " << Visible(report.status().message()) << "\n";
+    err << "fdt-handoff: " << VisibleText(report.status().message()) << "\n";
     return report.status().code() == absl::StatusCode::kPermissionDenied
                ? kExitEnvironment
                : kExitBadInput;
