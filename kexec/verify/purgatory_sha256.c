@@ -6,8 +6,12 @@
 #include "kexec/verify/purgatory_sha256.h"
 
 /* FIPS 180-4 4.2.2: the first 32 bits of the fractional parts of the cube
- * roots of the first 64 primes. */
-static const uint32_t kRoundConstants[64] = {
+ * roots of the first 64 primes. Not static: the host's ARMv8 SHA-256 path
+ * (sha256.cc) loads the same table; in the purgatory -fvisibility=hidden
+ * keeps references to it PC-relative. 16-byte aligned for those 128-bit
+ * loads. */
+__attribute__((aligned(16)))
+const uint32_t purgatory_sha256_round_constants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
     0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
     0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -84,7 +88,7 @@ static void Compress(uint32_t state[8], const uint8_t *block) {
         RotateRight(e, 6) ^ RotateRight(e, 11) ^ RotateRight(e, 25);
     const uint32_t choose = (e & f) ^ (~e & g);
     const uint32_t t1 =
-        h + big_sigma1 + choose + kRoundConstants[t] + w[t & 15];
+        h + big_sigma1 + choose + purgatory_sha256_round_constants[t] + w[t & 15];
     const uint32_t big_sigma0 =
         RotateRight(a, 2) ^ RotateRight(a, 13) ^ RotateRight(a, 22);
     const uint32_t majority = (a & b) ^ (a & c) ^ (b & c);

@@ -27,6 +27,10 @@ struct purgatory_sha256 {
   uint8_t pending[64]; /* a partial block, total_bytes % 64 bytes of it */
 };
 
+/* The 64 round constants K of FIPS 180-4 4.2.2, 16-byte aligned; shared
+ * with the host's hardware-accelerated path so the table exists once. */
+extern const uint32_t purgatory_sha256_round_constants[64];
+
 void purgatory_sha256_init(struct purgatory_sha256 *ctx);
 void purgatory_sha256_update(struct purgatory_sha256 *ctx, const uint8_t *data,
                              uint64_t length);
