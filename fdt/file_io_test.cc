@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fdt/test_dirs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -27,9 +28,8 @@ using ::testing::StartsWith;
 class FileIoTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(getenv("TEST_TMPDIR"), "/", info->name());
-    ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0) << dir_;
+    dir_ = MakeFreshTestDir();
+    ASSERT_FALSE(dir_.empty());
     old_umask_ = umask(022);
   }
   void TearDown() override { umask(old_umask_); }
@@ -37,21 +37,7 @@ class FileIoTest : public ::testing::Test {
   std::string Path(const std::string& name) const {
     return absl::StrCat(dir_, "/", name);
   }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    DIR* d = opendir(dir_.c_str());
-    for (dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-  static mode_t ModeOf(const std::string& path) {
-    struct stat st;
-    return stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-  }
+  std::vector<std::string> Entries() const { return ListDir(dir_); }
 
   std::string dir_;
   mode_t old_umask_ = 022;
@@ -152,20 +138,20 @@ TEST_F(FileIoTest, RefusesToReplaceWhatIsNotARegularFile) {
 TEST_F(FileIoTest, NewFilesHonourTheUmask) {
   umask(077);
   ASSERT_TRUE(WriteFileAtomic(Path("private"), bytes_).ok());
-  EXPECT_EQ(ModeOf(Path("private")), 0600);
+  EXPECT_EQ(PermissionBits(Path("private")), 0600);
   umask(022);
   ASSERT_TRUE(WriteFileAtomic(Path("public"), bytes_).ok());
-  EXPECT_EQ(ModeOf(Path("public")), 0644);
+  EXPECT_EQ(PermissionBits(Path("public")), 0644);
   umask(002);
   ASSERT_TRUE(WriteFileAtomic(Path("group"), bytes_).ok());
-  EXPECT_EQ(ModeOf(Path("group")), 0664);
+  EXPECT_EQ(PermissionBits(Path("group")), 0664);
 }
 
 TEST_F(FileIoTest, OwnerOnlyFilesAre0600) {
   WriteOptions options;
   options.owner_only = true;
   ASSERT_TRUE(WriteFileAtomic(Path("seeded"), bytes_, options).ok());
-  EXPECT_EQ(ModeOf(Path("seeded")), 0600);
+  EXPECT_EQ(PermissionBits(Path("seeded")), 0600);
 }
 
 TEST_F(FileIoTest, AnExistingFileKeepsItsMode) {
@@ -174,7 +160,7 @@ TEST_F(FileIoTest, AnExistingFileKeepsItsMode) {
     ASSERT_TRUE(WriteFileAtomic(path, {9}).ok());
     ASSERT_EQ(chmod(path.c_str(), mode), 0);
     ASSERT_TRUE(WriteFileAtomic(path, bytes_).ok());
-    EXPECT_EQ(ModeOf(path), mode);
+    EXPECT_EQ(PermissionBits(path), mode);
     EXPECT_EQ(*ReadFile(path), bytes_);
   }
 }

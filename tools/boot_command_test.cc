@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "init/test_root.h"
 #include "tools/cli.h"
+#include "tools/cli_testing.h"
 
 namespace fdt_handoff {
 namespace {
@@ -17,18 +18,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
 // Through RunCli, as the binary runs it.
 CliRun Boot(std::vector<std::string> args) {
   args.insert(args.begin(), "boot");
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return {code, out.str(), err.str()};
+  return Cli(args);
 }
 
 std::string FileBytes(const std::string& path) {

@@ -17,9 +17,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fdt/file_io.h"
+#include "fdt/test_dirs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/cli.h"
+#include "tools/cli_testing.h"
 
 namespace fdt_handoff {
 namespace {
@@ -36,61 +38,28 @@ constexpr char kUsb[] = "fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo";
 constexpr char kImage[] = "testdata/kernel/Image";
 constexpr char kInitrd[] = "testdata/kernel/uInitrd";
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return CliRun{code, out.str(), err.str()};
-}
-
-std::vector<uint8_t> Bytes(const std::string& path) {
-  auto b = ReadFile(path);
-  return b.ok() ? *b : std::vector<uint8_t>{};
-}
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
-}
-
 // A fresh output directory per test; the listing must show only what the
 // test put there.
 class BadInput : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = absl::StrCat(getenv("TEST_TMPDIR"), "/", info->name());
-    ASSERT_EQ(mkdir(dir_.c_str(), 0755), 0);
+    dir_ = MakeFreshTestDir();
+    ASSERT_FALSE(dir_.empty());
     old_umask_ = umask(022);
     for (const char* input : {kPlain72, kSymbols72, kLive, kUsb, kImage, kInitrd}) {
-      inputs_[input] = Bytes(input);
+      inputs_[input] = FileBytesOrEmpty(input);
     }
   }
   void TearDown() override {
     umask(old_umask_);
     for (const auto& [path, bytes] : inputs_) {
-      EXPECT_EQ(Bytes(path), bytes) << path << " changed";
+      EXPECT_EQ(FileBytesOrEmpty(path), bytes) << path << " changed";
     }
   }
   std::string Path(const std::string& name) const {
     return absl::StrCat(dir_, "/", name);
   }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    DIR* d = opendir(dir_.c_str());
-    for (dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
-      const std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-  }
+  std::vector<std::string> Entries() const { return ListDir(dir_); }
   std::string Fifo() {
     const std::string fifo = Path("fifo");
     if (access(fifo.c_str(), F_OK) != 0) mkfifo(fifo.c_str(), 0644);
@@ -184,20 +153,20 @@ TEST_F(BadInput, SeededOutputsAreCreatedOwnerOnly) {
   const std::string seeded = Path("seeded.dtb");
   CliRun r = Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "-o", seeded});
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_EQ(ModeOf(seeded), 0600);
+  EXPECT_EQ(PermissionBits(seeded), 0600);
   r = Cli({"plan", "--kernel", kImage, "--dtb", kPlain72, "--live", kLive,
            "--page-size", "4096", "--dtb-out", Path("plan.dtb")});
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_EQ(ModeOf(Path("plan.dtb")), 0600);
+  EXPECT_EQ(PermissionBits(Path("plan.dtb")), 0600);
   // Without seeds the umask decides.
   r = Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "--no-seeds", "-o",
            Path("plain.dtb")});
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_EQ(ModeOf(Path("plain.dtb")), 0644);
+  EXPECT_EQ(PermissionBits(Path("plain.dtb")), 0644);
   umask(077);
   r = Cli({"apply", kSymbols72, kUsb, "-o", Path("applied.dtb")});
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_EQ(ModeOf(Path("applied.dtb")), 0600);
+  EXPECT_EQ(PermissionBits(Path("applied.dtb")), 0600);
   EXPECT_EQ(Entries(), (std::vector<std::string>{"applied.dtb", "plain.dtb",
                                                  "plan.dtb", "seeded.dtb"}));
 }
@@ -209,8 +178,8 @@ TEST_F(BadInput, AnExistingOutputKeepsItsMode) {
     ASSERT_EQ(chmod(out.c_str(), mode), 0);
     CliRun r = Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "-o", out});
     ASSERT_EQ(r.code, kExitOk) << r.err;
-    EXPECT_EQ(ModeOf(out), mode);
-    EXPECT_GT(Bytes(out).size(), 1000u);
+    EXPECT_EQ(PermissionBits(out), mode);
+    EXPECT_GT(FileBytesOrEmpty(out).size(), 1000u);
   }
 }
 

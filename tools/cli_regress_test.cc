@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/cli.h"
+#include "tools/cli_testing.h"
 #include "tools/package_testing.h"
 
 namespace fdt_handoff {
@@ -28,18 +29,6 @@ constexpr char kZero2WProfile[] = "fdt/profiles/orangepi-zero2w.profile";
 constexpr char kZero3Profile[] = "testdata/profiles/orangepi-zero3.profile";
 constexpr char kDtbDir[] = "usr/lib/modules/7.2.13+deb14-arm64/dtb/allwinner";
 constexpr char kZero2W[] = "sun50i-h618-orangepi-zero2w.dtb";
-
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return CliRun{code, out.str(), err.str()};
-}
 
 // The regress command on `pkg` with both boards' profiles.
 CliRun RegressPackage(const std::string& pkg, std::vector<std::string> extra) {

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "kexec/syscall.h"
 #include "kexec/verify/sha256.h"
+#include "tools/cli_testing.h"
 
 namespace fdt_handoff {
 namespace {
@@ -37,28 +38,11 @@ constexpr char kLive[] =
 constexpr char kUsb[] = "fdt/overlays/sun50i-h618-orangepi-zero2w-usb.dtbo";
 constexpr char kEmac1[] = "testdata/overlays/zero2w-emac1.dtbo";
 
-struct CliRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err);
-  return CliRun{code, out.str(), err.str()};
-}
-
 std::string Tmp(const std::string& name) {
   return absl::StrCat(getenv("TEST_TMPDIR"), "/", name);
 }
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
-
-std::vector<uint8_t> Bytes(const std::string& path) {
-  auto b = ReadFile(path);
-  return b.ok() ? *b : std::vector<uint8_t>{};
-}
 
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(Cli({}).code, kExitUsage);
@@ -211,7 +195,7 @@ TEST(Cli, InspectEscapesTheDtbsText) {
 
 TEST(Cli, ReconcileWritesResultAndReportAndDiff) {
   const std::string out = Tmp("reconciled.dtb");
-  const auto target_before = Bytes(kPlain72);
+  const auto target_before = FileBytesOrEmpty(kPlain72);
   CliRun r = Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "--overlay",
                kUsb, "--symbols-from", kSymbols72, "--command-line",
                "root=/dev/md127", "--initrd-start", "0x48000000",
@@ -224,7 +208,7 @@ TEST(Cli, ReconcileWritesResultAndReportAndDiff) {
                                "live FDT /memory"));
   EXPECT_THAT(r.out, HasSubstr("-\t\t\tstatus = \"disabled\";\n+\t\t\tstatus = "
                                "\"okay\";\n"));
-  EXPECT_EQ(Bytes(kPlain72), target_before);
+  EXPECT_EQ(FileBytesOrEmpty(kPlain72), target_before);
   // The result is a valid DTB that diff can compare with its input.
   CliRun d = Cli({"diff", kPlain72, out});
   ASSERT_EQ(d.code, kExitOk) << d.err;
@@ -245,7 +229,7 @@ TEST(Cli, FailedApplyLeavesNoOutputAndKeepsAnOldOne) {
   const std::vector<uint8_t> old = {'o', 'l', 'd'};
   ASSERT_TRUE(WriteFileAtomic(out, old).ok());
   EXPECT_EQ(Cli({"apply", kSymbols72, kEmac1, "-o", out}).code, kExitBadInput);
-  EXPECT_EQ(Bytes(out), old);
+  EXPECT_EQ(FileBytesOrEmpty(out), old);
   // And the good overlay alone works.
   r = Cli({"apply", kSymbols72, kUsb, "-o", out});
   ASSERT_EQ(r.code, kExitOk) << r.err;
@@ -259,7 +243,7 @@ TEST(Cli, BadInputsExitOneNamingTheFile) {
   };
   const std::string out = Tmp("bad.dtb");
   const std::string truncated = Tmp("truncated.dtb");
-  auto bytes = Bytes(kPlain72);
+  auto bytes = FileBytesOrEmpty(kPlain72);
   bytes.resize(1000);
   ASSERT_TRUE(WriteFileAtomic(truncated, bytes).ok());
   const std::vector<Case> cases = {
@@ -268,7 +252,7 @@ TEST(Cli, BadInputsExitOneNamingTheFile) {
       {{"reconcile", "--dtb", truncated, "--no-live", "-o", out},
        absl::StrCat("fdt-handoff: ", truncated,
                     ": not a valid DTB: FDT_ERR_TRUNCATED (header says ",
-                    Bytes(kPlain72).size(), " bytes, only 1000 present)\n")},
+                    FileBytesOrEmpty(kPlain72).size(), " bytes, only 1000 present)\n")},
       {{"reconcile", "--dtb", kPlain72, "--no-live", "-o", out},
        absl::StrCat("fdt-handoff: memory: no RAM description: no live FDT was "
                     "given, the target ",
@@ -404,12 +388,6 @@ class FakeKexec : public KexecSyscalls {
   std::vector<Copied> loaded;
 };
 
-CliRun Cli(std::vector<std::string> args, KexecSyscalls* sys) {
-  std::ostringstream out, err;
-  const int code = RunCli(args, out, err, sys);
-  return CliRun{code, out.str(), err.str()};
-}
-
 // The Zero 2W's RAM as its /proc/iomem lists it (TF-A's 256 KiB excluded).
 std::string IomemFixture() {
   const std::string path = Tmp("iomem");
@@ -439,16 +417,16 @@ TEST(Cli, LoadHandsThePlannedSegmentsToKexecLoad) {
   ASSERT_EQ(sys.loaded.size(), 4u);
   // kernel at the first 2 MiB-aligned base above TF-A, image_size 64 KiB.
   EXPECT_EQ(sys.loaded[0].role, SegmentRole::kKernel);
-  EXPECT_EQ(sys.loaded[0].bytes, Bytes("testdata/kernel/Image"));
+  EXPECT_EQ(sys.loaded[0].bytes, FileBytesOrEmpty("testdata/kernel/Image"));
   EXPECT_EQ(sys.loaded[0].mem, 0x40200000u);
   EXPECT_EQ(sys.loaded[0].memsz, 0x10000u);
   // The initrd without its U-Boot header, right above the kernel.
   EXPECT_EQ(sys.loaded[1].role, SegmentRole::kInitrd);
-  EXPECT_EQ(sys.loaded[1].bytes, Bytes("testdata/kernel/initrd.cpio.gz"));
+  EXPECT_EQ(sys.loaded[1].bytes, FileBytesOrEmpty("testdata/kernel/initrd.cpio.gz"));
   EXPECT_EQ(sys.loaded[1].mem, 0x40210000u);
   // The DTB exactly as written to --dtb-out, then the purgatory, entered.
   EXPECT_EQ(sys.loaded[2].role, SegmentRole::kDtb);
-  EXPECT_EQ(sys.loaded[2].bytes, Bytes(dtb_out));
+  EXPECT_EQ(sys.loaded[2].bytes, FileBytesOrEmpty(dtb_out));
   EXPECT_EQ(sys.loaded[3].role, SegmentRole::kPurgatory);
   EXPECT_EQ(sys.entry, sys.loaded[3].mem);
   EXPECT_THAT(r.out, HasSubstr("loaded: the next kernel will receive this "
@@ -500,7 +478,7 @@ TEST(Cli, BadInputNeverReachesTheKernel) {
   if (getpagesize() != 4096) GTEST_SKIP() << "the fixture Image is 4K-paged";
   FakeKexec sys;
   // The first 4 KiB of the fixture Image: truncated.
-  const std::vector<uint8_t> image = Bytes("testdata/kernel/Image");
+  const std::vector<uint8_t> image = FileBytesOrEmpty("testdata/kernel/Image");
   const std::string cut = Tmp("Image.4k");
   ASSERT_TRUE(WriteFileAtomic(cut, absl::MakeConstSpan(image).subspan(0, 4096))
                   .ok());
