@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fdt/fdt_error.h"
@@ -139,23 +140,36 @@ absl::StatusOr<std::vector<Fragment>> ListFragments(const Fdt& overlay) {
   return out;
 }
 
-// libfdt adds the base's highest phandle to every phandle of the overlay
-// (overlay_adjust_local_phandles()), so each must be one 32-bit cell.
-absl::Status CheckOverlayPhandles(const Fdt& overlay) {
-  const void* o = overlay.data();
+// Calls `check` on every phandle and linux,phandle property of `o`, in
+// tree order, stopping at the first error it returns (which is returned).
+absl::Status ForEachPhandleProperty(
+    const void* o,
+    absl::FunctionRef<absl::Status(int node, const char* name,
+                                   const void* value, int len)>
+        check) {
   int depth = 0;
   for (int node = 0; node >= 0 && depth >= 0;
        node = fdt_next_node(o, node, &depth)) {
     for (const char* name : {"phandle", "linux,phandle"}) {
       int len = 0;
-      if (fdt_getprop(o, node, name, &len) != nullptr && len != 4) {
-        return absl::DataLossError(absl::StrCat(
-            overlay.origin(), ": node ", PathOf(o, node), ": '", name,
-            "' is ", len, " bytes; a phandle is one 32-bit cell (4 bytes)"));
-      }
+      const void* v = fdt_getprop(o, node, name, &len);
+      if (v != nullptr) RETURN_IF_ERROR(check(node, name, v, len));
     }
   }
   return absl::OkStatus();
+}
+
+// libfdt adds the base's highest phandle to every phandle of the overlay
+// (overlay_adjust_local_phandles()), so each must be one 32-bit cell.
+absl::Status CheckOverlayPhandles(const Fdt& overlay) {
+  const void* o = overlay.data();
+  return ForEachPhandleProperty(
+      o, [&](int node, const char* name, const void*, int len) {
+        if (len == 4) return absl::OkStatus();
+        return absl::DataLossError(absl::StrCat(
+            overlay.origin(), ": node ", PathOf(o, node), ": '", name,
+            "' is ", len, " bytes; a phandle is one 32-bit cell (4 bytes)"));
+      });
 }
 
 // Checks one property of a /__local_fixups__ node against the overlay node
@@ -602,25 +616,18 @@ std::string OverlayApplier::Where(size_t fragment_index) const {
 absl::Status OverlayApplier::CheckPhandleRoom(const Fdt& overlay,
                                               uint32_t delta) {
   const void* o = overlay.data();
-  int depth = 0;
-  for (int node = 0; node >= 0 && depth >= 0;
-       node = fdt_next_node(o, node, &depth)) {
-    for (const char* name : {"phandle", "linux,phandle"}) {
-      int len = 0;
-      const void* v = fdt_getprop(o, node, name, &len);
-      if (v == nullptr || len != 4) continue;
-      const uint64_t moved =
-          uint64_t{ReadBe32(static_cast<const uint8_t*>(v))} + delta;
-      if (moved >= kUnresolvedPhandle) {
+  return ForEachPhandleProperty(
+      o, [&](int node, const char* name, const void* v, int len) {
+        if (len != 4) return absl::OkStatus();
+        const uint64_t moved =
+            uint64_t{ReadBe32(static_cast<const uint8_t*>(v))} + delta;
+        if (moved < kUnresolvedPhandle) return absl::OkStatus();
         return absl::ResourceExhaustedError(absl::StrCat(
             overlay.origin(), ": node ", PathOf(o, node), ": ", name, " 0x",
             absl::Hex(ReadBe32(static_cast<const uint8_t*>(v))),
             " moved past the highest phandle of ", Describe(base_), " (0x",
             absl::Hex(delta), ") leaves the 32-bit phandle range"));
-      }
-    }
-  }
-  return absl::OkStatus();
+      });
 }
 
 // A copy of `overlay` with only its first `count` fragments (and the
