@@ -12,19 +12,14 @@
 namespace fdt_handoff {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Fixture(const std::string& path) {
   auto text = ReadTextFile("testdata/boot/" + path);
   EXPECT_TRUE(text.ok()) << text.status();
   return text.ok() ? *text : "";
-}
-
-bool AnyContains(const std::vector<std::string>& lines, const std::string& s) {
-  for (const std::string& l : lines) {
-    if (absl::StrContains(l, s)) return true;
-  }
-  return false;
 }
 
 // himport_r's rules, one row each. `before` is the environment before the
@@ -79,7 +74,7 @@ TEST(ImportEnvText, FollowsHimportR) {
       EXPECT_TRUE(result.warnings.empty())
           << c.name << ": " << result.warnings.front();
     } else {
-      EXPECT_TRUE(AnyContains(result.warnings, c.warning))
+      EXPECT_THAT(result.warnings, Contains(HasSubstr(c.warning)))
           << c.name << ": no warning with '" << c.warning << "'";
     }
   }
@@ -259,10 +254,11 @@ TEST(ArmbianBootEntry, FallbackIsAWarning) {
       "fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb\n", {},
       PathSet{"/boot/dtb/sun50i-h618-orangepi-zero2w.dtb"});
   ASSERT_TRUE(entry.ok()) << entry.status();
-  EXPECT_TRUE(AnyContains(
-      entry->warnings,
-      "the DTB /boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb does not "
-      "exist; using /boot/dtb/sun50i-h618-orangepi-zero2w.dtb"));
+  EXPECT_THAT(entry->warnings,
+              Contains(HasSubstr(
+                  "the DTB /boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb "
+                  "does not exist; using "
+                  "/boot/dtb/sun50i-h618-orangepi-zero2w.dtb")));
 }
 
 TEST(ArmbianBootEntry, Errors) {
@@ -307,13 +303,14 @@ TEST(ArmbianBootEntry, MissingOverlaysAreSkippedAndReported) {
   EXPECT_EQ(entry->overlays_missing[1].path, "/boot/overlay-user/mine.dtbo");
   EXPECT_EQ(entry->overlays_missing[1].origin,
             OverlayFile::Origin::kArmbianUserOverlays);
-  EXPECT_TRUE(AnyContains(
+  EXPECT_THAT(entry->warnings,
+              Contains(HasSubstr("overlay 'nosuch' (overlays): "
+                                 "/boot/dtb/allwinner/overlay/"
+                                 "sun50i-h616-nosuch.dtbo does not exist")));
+  EXPECT_THAT(
       entry->warnings,
-      "overlay 'nosuch' (overlays): "
-      "/boot/dtb/allwinner/overlay/sun50i-h616-nosuch.dtbo does not exist"));
-  EXPECT_TRUE(AnyContains(entry->warnings,
-                          "overlay 'mine' (user_overlays): "
-                          "/boot/overlay-user/mine.dtbo does not exist"));
+      Contains(HasSubstr("overlay 'mine' (user_overlays): "
+                         "/boot/overlay-user/mine.dtbo does not exist")));
 }
 
 TEST(ArmbianBootEntry, Pwm34AndFixupParameters) {
@@ -333,13 +330,15 @@ TEST(ArmbianBootEntry, Pwm34AndFixupParameters) {
             "plymouth.ignore-serial-consoles console=ttyS0,115200 console=tty1 "
             "consoleblank=0 loglevel=1 ubootpart= usb-storage.quirks= "
             "net.ifnames=0 \n quiet ");
-  EXPECT_TRUE(AnyContains(entry->warnings,
-                          "U-Boot would run "
-                          "/boot/dtb/allwinner/overlay/sun50i-h616-fixup.scr "
-                          "to apply param_spidev_spi_bus, param_w1_pin, "
-                          "param_w1_pin_int_pullup to the DTB"));
-  EXPECT_TRUE(AnyContains(entry->warnings, "overlay pwm34: console=ttyS0,115200 "
-                                           "removed"));
+  EXPECT_THAT(
+      entry->warnings,
+      Contains(HasSubstr("U-Boot would run "
+                         "/boot/dtb/allwinner/overlay/sun50i-h616-fixup.scr "
+                         "to apply param_spidev_spi_bus, param_w1_pin, "
+                         "param_w1_pin_int_pullup to the DTB")));
+  EXPECT_THAT(entry->warnings,
+              Contains(HasSubstr("overlay pwm34: console=ttyS0,115200 "
+                                 "removed")));
   ASSERT_EQ(entry->overlays.size(), 3u);
 }
 
@@ -353,7 +352,7 @@ TEST(ArmbianBootEntry, NoFixupScriptNoFixups) {
   ASSERT_TRUE(entry.ok()) << entry.status();
   EXPECT_TRUE(absl::StrContains(entry->cmdline, "console=ttyS0,115200"));
   EXPECT_FALSE(entry->cmdline_if_overlays_fail.has_value());
-  EXPECT_FALSE(AnyContains(entry->warnings, "param_"));
+  EXPECT_THAT(entry->warnings, Not(Contains(HasSubstr("param_"))));
 }
 
 TEST(ArmbianBootEntry, UserFixupScriptIsReported) {
@@ -361,8 +360,9 @@ TEST(ArmbianBootEntry, UserFixupScriptIsReported) {
                                 PathSet{"/boot/dtb/allwinner/z.dtb",
                                         "/boot/fixup.scr"});
   ASSERT_TRUE(entry.ok()) << entry.status();
-  EXPECT_TRUE(AnyContains(entry->warnings,
-                          "U-Boot would run /boot/fixup.scr after the overlays"));
+  EXPECT_THAT(entry->warnings,
+              Contains(HasSubstr(
+                  "U-Boot would run /boot/fixup.scr after the overlays")));
 }
 
 TEST(ArmbianBootEntry, PrefixSetByTheFileMovesImageAndInitrd) {

@@ -13,6 +13,7 @@
 namespace fdt_handoff {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 
 constexpr char kEnv[] =
@@ -27,13 +28,6 @@ absl::StatusOr<Discovery> Discover(const TestRoot& root,
   auto dir = RootDir::Open(root.path());
   if (!dir.ok()) return dir.status();
   return DiscoverBoot(*dir, {fdtfile});
-}
-
-bool AnyContains(const std::vector<std::string>& lines, const std::string& s) {
-  for (const std::string& l : lines) {
-    if (absl::StrContains(l, s)) return true;
-  }
-  return false;
 }
 
 TEST(DiscoverBoot, ArmbianLayoutThroughItsSymlinks) {
@@ -83,9 +77,10 @@ TEST(DiscoverBoot, ExtlinuxWhenNoArmbianEnv) {
   EXPECT_EQ(found->overlays[0].real, "/boot/dtbo/usb.dtbo");
   ASSERT_EQ(found->entry.overlays_missing.size(), 1u);
   EXPECT_EQ(found->entry.overlays_missing[0].path, "/boot/dtbo/gone.dtbo");
-  EXPECT_TRUE(AnyContains(found->entry.warnings,
-                          "overlay /boot/dtbo/gone.dtbo (fdtoverlays) does not "
-                          "exist; skipped"));
+  EXPECT_THAT(
+      found->entry.warnings,
+      Contains(HasSubstr("overlay /boot/dtbo/gone.dtbo (fdtoverlays) does not "
+                         "exist; skipped")));
   EXPECT_EQ(found->entry.cmdline, "root=/dev/md127 ro");
 }
 
@@ -96,8 +91,9 @@ TEST(DiscoverBoot, BothConfigurationsArmbianWins) {
   auto found = Discover(root);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->entry.config, "/boot/armbianEnv.txt");
-  EXPECT_TRUE(AnyContains(found->entry.warnings, "mdboot follows "
-                                                 "/boot/armbianEnv.txt"));
+  EXPECT_THAT(found->entry.warnings,
+              Contains(HasSubstr("mdboot follows "
+                                 "/boot/armbianEnv.txt")));
 }
 
 TEST(DiscoverBoot, Errors) {

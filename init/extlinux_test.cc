@@ -11,6 +11,7 @@
 namespace fdt_handoff {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 
 constexpr char kZero2w[] = "allwinner/sun50i-h618-orangepi-zero2w.dtb";
@@ -19,13 +20,6 @@ std::string Fixture(const std::string& path) {
   auto text = ReadTextFile("testdata/boot/" + path);
   EXPECT_TRUE(text.ok()) << text.status();
   return text.ok() ? *text : "";
-}
-
-bool AnyContains(const std::vector<std::string>& lines, const std::string& s) {
-  for (const std::string& l : lines) {
-    if (absl::StrContains(l, s)) return true;
-  }
-  return false;
 }
 
 absl::StatusOr<BootEntry> EntryFor(const std::string& text,
@@ -182,7 +176,7 @@ TEST(ExtlinuxBootEntry, Warnings) {
   for (const auto& c : kCases) {
     auto entry = EntryFor(c.text);
     ASSERT_TRUE(entry.ok()) << c.name << ": " << entry.status();
-    EXPECT_TRUE(AnyContains(entry->warnings, c.warning))
+    EXPECT_THAT(entry->warnings, Contains(HasSubstr(c.warning)))
         << c.name << ": no warning with '" << c.warning << "'";
   }
   // The label ended at `bogus`: the initrd after it belongs to nobody.
