@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/fdt_error.h"
 #include "fdt/file_io.h"
@@ -23,18 +24,6 @@ namespace {
 
 constexpr size_t kHeaderSize = 40;       // struct fdt_header, version 17.
 constexpr size_t kGrowStep = 64 * 1024;  // fdtoverlay's step, too.
-
-uint32_t LoadBe32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-void StoreBe32(uint32_t v, uint8_t* p) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
 
 // The header fields, by byte offset (devicetree specification 5.2).
 constexpr size_t kTotalSize = 4, kOffDtStruct = 8, kOffDtStrings = 12,
@@ -416,9 +405,7 @@ absl::StatusOr<Fdt> Fdt::FromFile(const std::string& path, size_t max_size) {
 namespace {
 
 uint32_t HeaderWord(absl::Span<const uint8_t> b, size_t index) {
-  const size_t at = 4 * index;
-  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 |
-         uint32_t{b[at + 2]} << 8 | uint32_t{b[at + 3]};
+  return LoadBe32(b.data() + 4 * index);
 }
 
 // Where the blocks of a DTB whose header is `head` end, when they come in
@@ -644,8 +631,7 @@ absl::Status FdtEditor::SetPropertyU64(absl::string_view path,
                                        absl::string_view name,
                                        uint64_t value) {
   uint8_t bytes[8];
-  StoreBe32(static_cast<uint32_t>(value >> 32), bytes);
-  StoreBe32(static_cast<uint32_t>(value), bytes + 4);
+  StoreBe64(value, bytes);
   return SetProperty(path, name, bytes);
 }
 

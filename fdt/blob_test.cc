@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "fdt/endian.h"
 #include "fdt/fdt_error.h"
 #include "fdt/file_io.h"
 #include "fdt/test_trees.h"
@@ -43,13 +44,6 @@ std::vector<uint8_t> SmallDtb() {
   EXPECT_EQ(fdt_finish(fdt), 0);
   buf.resize(fdt_totalsize(fdt));
   return buf;
-}
-
-void StoreBe32(uint32_t v, uint8_t* p) {
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
 }
 
 TEST(FdtError, NamesAndCodesComeFromOneTable) {
@@ -209,8 +203,7 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     const uint32_t off_struct = fdt_off_dt_struct(good.data());
     // Root: BEGIN_NODE token (4) + empty name padded to 4 -> first PROP at +8;
     // PROP token, len, nameoff.
-    ASSERT_EQ(fdt32_to_cpu(*reinterpret_cast<const fdt32_t*>(
-                  good.data() + off_struct + 8)),
+    ASSERT_EQ(LoadBe32(good.data() + off_struct + 8),
               static_cast<uint32_t>(FDT_PROP));
     StoreBe32(0x7fff0000, b.data() + off_struct + 16);
     cases.push_back({"badstring", b, absl::StatusCode::kDataLoss,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/fdt_error.h"
 #include "fdt/status_macros.h"
@@ -60,7 +61,7 @@ void AppendCells(const uint8_t* value, size_t size, std::string* out) {
   out->push_back('<');
   for (size_t i = 0; i < size; i += 4) {
     if (i != 0) out->push_back(' ');
-    const uint32_t cell = ReadBe32(value + i);
+    const uint32_t cell = LoadBe32(value + i);
     out->append("0x");
     int shift = 28;
     while (shift > 0 && ((cell >> shift) & 0xf) == 0) shift -= 4;

@@ -13,6 +13,7 @@
 #include "absl/types/optional.h"
 #include "fdt/blob.h"
 #include "fdt/dts_text.h"
+#include "fdt/endian.h"
 #include "fdt/memory.h"
 #include "fdt/overlay.h"
 #include "fdt/reconcile.h"
@@ -41,12 +42,6 @@ constexpr uint8_t kOverlayTwice = 0x10;
 // arm64); more text would only slow the fuzzer down.
 constexpr size_t kMaxCmdline = 4096;
 
-uint32_t LoadLe(const uint8_t* p, int bytes) {
-  uint32_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 // The fields of one input, decoded as fuzz_body.h describes. Blob fields
 // view the input; nothing here owns memory the input does not.
 struct Decoded {
@@ -69,7 +64,7 @@ absl::Span<const uint8_t> TakePiece(absl::Span<const uint8_t>& rest) {
   const size_t prefix = std::min<size_t>(4, rest.size());
   if (prefix > 0) std::memcpy(length_bytes, rest.data(), prefix);
   rest.remove_prefix(prefix);
-  const size_t length = std::min<size_t>(LoadLe(length_bytes, 4), rest.size());
+  const size_t length = std::min<size_t>(LoadLe32(length_bytes), rest.size());
   absl::Span<const uint8_t> piece = rest.subspan(0, length);
   rest.remove_prefix(length);
   return piece;
@@ -157,8 +152,8 @@ ReconcileOptions MakeOptions(const Decoded& d, const Fdt* live,
   options.seed_source = MakeSeedSource(d.flags2());
 
   if (d.flags() & kInitrd) {
-    const uint64_t start = uint64_t{LoadLe(d.header + 4, 4)} << 12;
-    const int16_t pages = static_cast<int16_t>(LoadLe(d.header + 8, 2));
+    const uint64_t start = uint64_t{LoadLe32(d.header + 4)} << 12;
+    const int16_t pages = static_cast<int16_t>(LoadLe16(d.header + 8));
     // Unsigned arithmetic: a negative length wraps, which is one of the
     // invalid ranges Reconcile has to reject.
     options.initrd_start = start;
@@ -166,8 +161,8 @@ ReconcileOptions MakeOptions(const Decoded& d, const Fdt* live,
         start + static_cast<uint64_t>(static_cast<int64_t>(pages)) * 4096;
   }
   if (d.flags() & kMemory) {
-    const uint64_t base = uint64_t{LoadLe(d.header + 10, 2)} << 20;
-    const uint64_t size = uint64_t{LoadLe(d.header + 12, 2)} << 20;
+    const uint64_t base = uint64_t{LoadLe16(d.header + 10)} << 20;
+    const uint64_t size = uint64_t{LoadLe16(d.header + 12)} << 20;
     const int count = (d.header[14] & 3) + 1;
     for (int i = 0; i < count; ++i) {
       options.memory.push_back(MemoryRange{base + i * size, size});
@@ -184,7 +179,7 @@ ReconcileOptions MakeOptions(const Decoded& d, const Fdt* live,
                                  : std::string(text.substr(nul + 1));
   }
 
-  const uint32_t skip = LoadLe(d.header + 2, 2);
+  const uint32_t skip = LoadLe16(d.header + 2);
   const absl::Span<const ReconcileRule> policy = ReconcilePolicy();
   for (size_t i = 0; i < policy.size() && i < 16; ++i) {
     if (skip & (1u << i)) options.skip_rules.emplace_back(policy[i].name);

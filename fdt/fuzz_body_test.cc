@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -68,10 +69,6 @@ std::vector<uint8_t> Read(const std::string& path) {
   return bytes.ok() ? *std::move(bytes) : std::vector<uint8_t>();
 }
 
-void AppendLe32(uint32_t v, std::vector<uint8_t>* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
-}
-
 // Packs an input in the fuzz_body.h format: a 16-byte header with the given
 // flag bytes (everything else zero) and the blobs, each length-prefixed.
 std::vector<uint8_t> Pack(uint8_t flags, uint8_t flags2,
@@ -80,7 +77,9 @@ std::vector<uint8_t> Pack(uint8_t flags, uint8_t flags2,
   out[0] = flags;
   out[1] = flags2;
   for (const std::vector<uint8_t>* blob : blobs) {
-    AppendLe32(static_cast<uint32_t>(blob->size()), &out);
+    const size_t at = out.size();
+    out.resize(at + 4);
+    StoreLe32(static_cast<uint32_t>(blob->size()), out.data() + at);
     out.insert(out.end(), blob->begin(), blob->end());
   }
   return out;

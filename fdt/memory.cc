@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/status_macros.h"
 
@@ -11,11 +12,9 @@ namespace {
 
 void AppendCells(uint64_t v, int cells, std::vector<uint8_t>* out) {
   for (int i = cells - 1; i >= 0; --i) {
-    const uint32_t c = static_cast<uint32_t>(v >> (32 * i));
-    out->push_back(static_cast<uint8_t>(c >> 24));
-    out->push_back(static_cast<uint8_t>(c >> 16));
-    out->push_back(static_cast<uint8_t>(c >> 8));
-    out->push_back(static_cast<uint8_t>(c));
+    uint8_t cell[4];
+    StoreBe32(static_cast<uint32_t>(v >> (32 * i)), cell);
+    out->insert(out->end(), cell, cell + 4);
   }
 }
 
@@ -52,7 +51,7 @@ MemoryRange RangeFromBounds(uint64_t start, uint64_t end) {
 int CellsOf(const Node& node, absl::string_view name, int fallback) {
   const Property* p = node.FindProperty(name);
   if (p == nullptr || p->value.size() != 4) return fallback;
-  return static_cast<int>(ReadBe32(p->value.data()));
+  return static_cast<int>(LoadBe32(p->value.data()));
 }
 
 absl::StatusOr<std::vector<MemoryRange>> DecodeReg(const Property& reg,
@@ -75,9 +74,9 @@ absl::StatusOr<std::vector<MemoryRange>> DecodeReg(const Property& reg,
   std::vector<MemoryRange> out;
   for (size_t i = 0; i < reg.value.size(); i += entry) {
     const uint8_t* p = reg.value.data() + i;
-    const uint64_t base = ReadCells(p, address_cells);
+    const uint64_t base = LoadCells(p, address_cells);
     const uint64_t size =
-        size_cells == 0 ? 0 : ReadCells(p + 4 * address_cells, size_cells);
+        size_cells == 0 ? 0 : LoadCells(p + 4 * address_cells, size_cells);
     ASSIGN_OR_RETURN(MemoryRange range,
                      MakeRange(base, size,
                                absl::StrCat(where, ": reg entry ", i / entry)));

@@ -11,6 +11,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "fdt/endian.h"
 #include "fdt/fdt_error.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
@@ -196,7 +197,7 @@ absl::Status CheckLocalFixupProperty(const Fdt& overlay, int tree_node,
   }
   const uint8_t* cells = static_cast<const uint8_t*>(value);
   for (int i = 0; i < len; i += 4) {
-    const uint64_t offset = ReadBe32(cells + i);
+    const uint64_t offset = LoadBe32(cells + i);
     if (offset + 4 > static_cast<uint64_t>(tree_len)) {
       return absl::DataLossError(absl::StrCat(
           where, ": offset ", offset, " is past the end of ",
@@ -620,11 +621,11 @@ absl::Status OverlayApplier::CheckPhandleRoom(const Fdt& overlay,
       o, [&](int node, const char* name, const void* v, int len) {
         if (len != 4) return absl::OkStatus();
         const uint64_t moved =
-            uint64_t{ReadBe32(static_cast<const uint8_t*>(v))} + delta;
+            uint64_t{LoadBe32(static_cast<const uint8_t*>(v))} + delta;
         if (moved < kUnresolvedPhandle) return absl::OkStatus();
         return absl::ResourceExhaustedError(absl::StrCat(
             overlay.origin(), ": node ", PathOf(o, node), ": ", name, " 0x",
-            absl::Hex(ReadBe32(static_cast<const uint8_t*>(v))),
+            absl::Hex(LoadBe32(static_cast<const uint8_t*>(v))),
             " moved past the highest phandle of ", Describe(base_), " (0x",
             absl::Hex(delta), ") leaves the 32-bit phandle range"));
       });
@@ -709,7 +710,7 @@ int LocalTargetFixups(const void* o, const Fragment& fragment) {
     const auto* v =
         static_cast<const uint8_t*>(fdt_getprop(o, child, "target", &len));
     for (int i = 0; v != nullptr && i + 4 <= len; i += 4) {
-      count += ReadBe32(v + i) == 0 ? 1 : 0;
+      count += LoadBe32(v + i) == 0 ? 1 : 0;
     }
   }
   return count;
@@ -734,7 +735,7 @@ absl::Status OverlayApplier::CheckTarget(const Fdt& overlay,
           who, "'target' is ", len, " bytes; a phandle is 4"));
     }
     const int local = LocalTargetFixups(o, fragment);
-    uint32_t phandle = ReadBe32(static_cast<const uint8_t*>(target)) +
+    uint32_t phandle = LoadBe32(static_cast<const uint8_t*>(target)) +
                        delta * static_cast<uint32_t>(local);
     std::string what = local > 0 ? " (a node of this overlay)" : "";
     for (const FixupEntry& e : fixups) {

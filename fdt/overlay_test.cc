@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fdt/blob.h"
+#include "fdt/endian.h"
 #include "fdt/test_trees.h"
 #include "fdt/tree.h"
 #include "fdt/tree_testing.h"
@@ -43,7 +44,7 @@ uint32_t Cell(const Tree& tree, const std::string& path,
               const std::string& prop) {
   const Node* n = tree.Find(path);
   const Property* p = n != nullptr ? n->FindProperty(prop) : nullptr;
-  return p != nullptr && p->value.size() == 4 ? ReadBe32(p->value.data()) : 0;
+  return p != nullptr && p->value.size() == 4 ? LoadBe32(p->value.data()) : 0;
 }
 
 // What the expansion-board overlay must have done to a tree.
@@ -277,9 +278,9 @@ TEST(ApplyOverlays, FragmentsTargetNodesEarlierFragmentsMade) {
   const Property* link = dev->FindProperty("link");
   ASSERT_NE(link, nullptr);
   ASSERT_EQ(link->value.size(), 8u);
-  EXPECT_EQ(ReadBe32(link->value.data()),
+  EXPECT_EQ(LoadBe32(link->value.data()),
             Cell(*t, "/soc/serial@1000", "phandle"));
-  EXPECT_EQ(ReadBe32(link->value.data() + 4),
+  EXPECT_EQ(LoadBe32(link->value.data() + 4),
             Cell(*t, "/soc/bus@3000/dev@1", "phandle"));
 }
 

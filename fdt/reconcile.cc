@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/memory.h"
 #include "fdt/path.h"
@@ -327,7 +328,7 @@ absl::Status MacAddressRule(RuleContext& c) {
 
 std::vector<uint8_t> Be64(uint64_t v) {
   std::vector<uint8_t> out(8);
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  StoreBe64(v, out.data());
   return out;
 }
 

@@ -192,17 +192,6 @@ absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin,
   return tree;
 }
 
-uint32_t ReadBe32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-uint64_t ReadCells(const uint8_t* p, int cells) {
-  uint64_t v = 0;
-  for (int i = 0; i < cells; ++i) v = (v << 32) | ReadBe32(p + 4 * i);
-  return v;
-}
-
 std::vector<std::string> PropertyStrings(const Property& p) {
   std::vector<std::string> out;
   size_t i = 0;

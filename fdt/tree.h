@@ -75,10 +75,6 @@ enum class TreeScope {
 absl::StatusOr<Tree> ParseTree(const void* fdt, const std::string& origin,
                                TreeScope scope = TreeScope::kFull);
 
-// Big-endian cell helpers for property values.
-uint32_t ReadBe32(const uint8_t* p);
-uint64_t ReadCells(const uint8_t* p, int cells);  // cells is 1 or 2.
-
 // The strings of a stringlist property ("a\0b\0" -> {"a", "b"}).
 std::vector<std::string> PropertyStrings(const Property& p);
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "fdt/endian.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
@@ -16,11 +17,6 @@ constexpr size_t kLz4BlockMax = size_t{8} << 20;
 bool StartsWith(absl::Span<const uint8_t> d, absl::string_view magic) {
   return d.size() >= magic.size() &&
          std::memcmp(d.data(), magic.data(), magic.size()) == 0;
-}
-
-uint32_t Le32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 |
-         uint32_t{p[3]} << 24;
 }
 
 size_t Align4(size_t n) { return (n + 3) & ~size_t{3}; }
@@ -122,7 +118,7 @@ absl::StatusOr<std::vector<uint8_t>> Lz4LegacyDecompress(
   std::vector<uint8_t> out;
   size_t pos = 4;
   while (data.size() - pos >= 4) {
-    const uint32_t size = Le32(data.data() + pos);
+    const uint32_t size = LoadLe32(data.data() + pos);
     if (size == 0) break;  // Zero padding after the stream.
     pos += 4;
     if (size == 0x184C2102) continue;  // Another legacy frame follows.

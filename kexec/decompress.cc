@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "fdt/endian.h"
 
 namespace fdt_handoff {
 namespace {
@@ -37,8 +38,7 @@ bool MoreGzip(absl::Span<const uint8_t> b) {
 // 0x184D2A50..0x184D2A5F, little-endian).
 bool IsZstdFrameStart(absl::Span<const uint8_t> b) {
   if (b.size() < 4) return false;
-  const uint32_t magic = uint32_t{b[0]} | uint32_t{b[1]} << 8 |
-                         uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+  const uint32_t magic = LoadLe32(b.data());
   return magic == 0xFD2FB528u || (magic & 0xFFFFFFF0u) == 0x184D2A50u;
 }
 

@@ -16,30 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/types/optional.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
 namespace fdt_handoff {
 namespace {
-
-// --- Byte-order reads ------------------------------------------------------
-// Every field is assembled byte by byte: the input may be unaligned, and its
-// byte order is fixed by the format, not by the host.
-
-uint32_t Le32(absl::Span<const uint8_t> b, size_t off) {
-  return uint32_t{b[off]} | uint32_t{b[off + 1]} << 8 |
-         uint32_t{b[off + 2]} << 16 | uint32_t{b[off + 3]} << 24;
-}
-
-uint64_t Le64(absl::Span<const uint8_t> b, size_t off) {
-  return uint64_t{Le32(b, off)} | uint64_t{Le32(b, off + 4)} << 32;
-}
-
-uint32_t Be32(absl::Span<const uint8_t> b, size_t off) {
-  return uint32_t{b[off]} << 24 | uint32_t{b[off + 1]} << 16 |
-         uint32_t{b[off + 2]} << 8 | uint32_t{b[off + 3]};
-}
 
 bool HasBytesAt(absl::Span<const uint8_t> b, size_t off,
                 absl::string_view magic) {
@@ -109,10 +92,10 @@ constexpr absl::string_view kZstdMagic("\x28\xb5\x2f\xfd", 4);
 
 bool IsImage(absl::Span<const uint8_t> b) {
   return b.size() >= kArm64ImageHeaderSize &&
-         Le32(b, kImageMagicAt) == kImageMagic;
+         LoadLe32(b.data() + kImageMagicAt) == kImageMagic;
 }
 bool IsUbootLegacy(absl::Span<const uint8_t> b) {
-  return b.size() >= 4 && Be32(b, 0) == kUbootMagic;
+  return b.size() >= 4 && LoadBe32(b.data()) == kUbootMagic;
 }
 bool IsGzip(absl::Span<const uint8_t> b) { return HasBytesAt(b, 0, kGzipMagic); }
 bool IsZstd(absl::Span<const uint8_t> b) { return HasBytesAt(b, 0, kZstdMagic); }
@@ -141,7 +124,7 @@ absl::string_view OtherFileType(absl::Span<const uint8_t> b) {
     return "a cpio archive (an initramfs?)";
   }
   // arm32 zImage: magic 0x016f2818 (LE) at offset 0x24.
-  if (b.size() >= 0x28 && Le32(b, 0x24) == 0x016f2818) {
+  if (b.size() >= 0x28 && LoadLe32(b.data() + 0x24) == 0x016f2818) {
     return "a 32-bit ARM zImage";
   }
   if (IsUbootLegacy(b)) {
@@ -195,7 +178,7 @@ absl::Status NotAKernel(absl::Span<const uint8_t> b, absl::string_view origin,
   return absl::InvalidArgumentError(absl::StrFormat(
       "%s: not an arm64 kernel: no \"ARM\\x64\" magic at offset 56 (found "
       "0x%08x) and no gzip, zstd, EFI zboot or U-Boot legacy signature",
-      where, Le32(b, kImageMagicAt)));
+      where, LoadLe32(b.data() + kImageMagicAt)));
 }
 
 // --- Is the whole payload there? --------------------------------------------
@@ -237,7 +220,7 @@ struct PayloadExtent {
 // The end of the last PE/COFF section's raw data, when `b` carries a PE
 // header at e_lfanew whose section table lies inside `b`.
 absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
-  const uint64_t pe = Le32(b, kPeOffsetAt);
+  const uint64_t pe = LoadLe32(b.data() + kPeOffsetAt);
   if (pe < kArm64ImageHeaderSize || pe + kPeCoffHeaderSize > b.size() ||
       !HasBytesAt(b, pe, absl::string_view("PE\0\0", 4))) {
     return absl::nullopt;
@@ -252,7 +235,7 @@ absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t s = table + i * kPeSectionSize;
     const uint64_t end =
-        uint64_t{Le32(b, s + kPeRawPointerAt)} + Le32(b, s + kPeRawSizeAt);
+        uint64_t{LoadLe32(b.data() + s + kPeRawPointerAt)} + LoadLe32(b.data() + s + kPeRawSizeAt);
     if (end > out.bytes) {
       const auto* name = reinterpret_cast<const char*>(b.data() + s);
       out.bytes = end;
@@ -269,7 +252,7 @@ absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
 // the EFI stub's "MZ" instruction) jumps to, when one of them is a `B`.
 absl::optional<PayloadExtent> BranchExtent(absl::Span<const uint8_t> b) {
   for (size_t at : {size_t{0}, size_t{4}}) {
-    const uint32_t insn = Le32(b, at);
+    const uint32_t insn = LoadLe32(b.data() + at);
     if ((insn >> 26) != 0x05) continue;  // B imm26: 0b000101.
     int64_t imm = insn & 0x3ffffff;
     if ((imm & 0x2000000) != 0) imm -= int64_t{1} << 26;
@@ -370,9 +353,9 @@ absl::StatusOr<Arm64Image> CheckImageFields(absl::Span<const uint8_t> b,
                      " bytes, more than the limit of ", max_image_size));
   }
   Arm64Image out;
-  out.text_offset = Le64(b, kTextOffsetAt);
-  out.image_size = Le64(b, kImageSizeAt);
-  out.flags = Le64(b, kFlagsAt);
+  out.text_offset = LoadLe64(b.data() + kTextOffsetAt);
+  out.image_size = LoadLe64(b.data() + kImageSizeAt);
+  out.flags = LoadLe64(b.data() + kFlagsAt);
   out.format = std::move(format);
 
   if (out.image_size == 0) {
@@ -439,7 +422,7 @@ OutputLimit KernelOutputLimit(
       [max_image_size, not_image](
           absl::Span<const uint8_t> head) -> absl::StatusOr<size_t> {
     if (!IsImage(head)) return not_image(head);
-    const uint64_t image_size = Le64(head, kImageSizeAt);
+    const uint64_t image_size = LoadLe64(head.data() + kImageSizeAt);
     if (image_size == 0 || image_size > max_image_size) return max_image_size;
     return static_cast<size_t>(image_size);
   };
@@ -501,8 +484,8 @@ absl::StatusOr<Arm64Image> ParseZboot(absl::Span<const uint8_t> b,
         where, ": ", b.size(),
         " bytes is too short for the 64-byte zboot header"));
   }
-  const uint64_t offset = Le32(b, kZbootPayloadOffsetAt);
-  const uint64_t size = Le32(b, kZbootPayloadSizeAt);
+  const uint64_t offset = LoadLe32(b.data() + kZbootPayloadOffsetAt);
+  const uint64_t size = LoadLe32(b.data() + kZbootPayloadSizeAt);
   if (offset < kZbootHeaderSize || offset + size > b.size()) {
     return absl::DataLossError(absl::StrCat(
         where, ": the payload (offset ", offset, ", ", size,
@@ -616,13 +599,13 @@ absl::StatusOr<UbootLegacy> ReadUbootLegacy(absl::Span<const uint8_t> b,
   std::memcpy(header, b.data(), sizeof(header));
   std::memset(header + kUbootHcrcAt, 0, 4);
   const uint32_t hcrc_computed = crc32_z(0, header, sizeof(header));
-  const uint32_t hcrc = Be32(b, kUbootHcrcAt);
+  const uint32_t hcrc = LoadBe32(b.data() + kUbootHcrcAt);
   if (hcrc != hcrc_computed) {
     return absl::DataLossError(absl::StrFormat(
         "%s: header CRC 0x%08x does not match the header (computed 0x%08x)",
         where, hcrc, hcrc_computed));
   }
-  const uint64_t size = Be32(b, kUbootSizeAt);
+  const uint64_t size = LoadBe32(b.data() + kUbootSizeAt);
   const uint64_t available = b.size() - kUbootLegacyHeaderSize;
   if (size > available) {
     return absl::DataLossError(absl::StrCat(
@@ -635,7 +618,7 @@ absl::StatusOr<UbootLegacy> ReadUbootLegacy(absl::Span<const uint8_t> b,
   out.comp = b[kUbootCompAt];
   const uint32_t dcrc_computed =
       crc32_z(0, out.payload.data(), out.payload.size());
-  const uint32_t dcrc = Be32(b, kUbootDcrcAt);
+  const uint32_t dcrc = LoadBe32(b.data() + kUbootDcrcAt);
   if (dcrc != dcrc_computed) {
     return absl::DataLossError(absl::StrFormat(
         "%s: data CRC 0x%08x does not match the %d data bytes (computed "

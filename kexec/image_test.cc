@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,28 +35,16 @@ std::vector<uint8_t> Fixture(absl::string_view name) {
   return bytes.ok() ? *std::move(bytes) : std::vector<uint8_t>();
 }
 
-void PutLe32(uint32_t v, std::vector<uint8_t>* b, size_t off) {
-  for (int i = 0; i < 4; ++i) (*b)[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void PutLe64(uint64_t v, std::vector<uint8_t>* b, size_t off) {
-  for (int i = 0; i < 8; ++i) (*b)[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-void PutBe32(uint32_t v, std::vector<uint8_t>* b, size_t off) {
-  for (int i = 0; i < 4; ++i) {
-    (*b)[off + i] = static_cast<uint8_t>(v >> (8 * (3 - i)));
-  }
-}
-
 // A hand-built Image: the 64-byte header (booting.rst layout) and zero
 // filler up to `total` bytes.
 std::vector<uint8_t> ImageBytes(uint64_t text_offset, uint64_t image_size,
                                 uint64_t flags, size_t total = 256) {
   std::vector<uint8_t> b(total, 0);
-  PutLe32(0x14000010, &b, 0);  // code0: b +0x40
-  PutLe64(text_offset, &b, 8);
-  PutLe64(image_size, &b, 16);
-  PutLe64(flags, &b, 24);
-  PutLe32(0x644d5241, &b, 56);  // "ARM\x64"
+  StoreLe32(0x14000010, b.data());  // code0: b +0x40
+  StoreLe64(text_offset, b.data() + 8);
+  StoreLe64(image_size, b.data() + 16);
+  StoreLe64(flags, b.data() + 24);
+  StoreLe32(0x644d5241, b.data() + 56);  // "ARM\x64"
   return b;
 }
 
@@ -90,23 +79,23 @@ std::vector<uint8_t> Zstd(const std::vector<uint8_t>& data) {
 std::vector<uint8_t> Uboot(const std::vector<uint8_t>& payload,
                            uint8_t type = 2, uint8_t comp = 0) {
   std::vector<uint8_t> b(64, 0);
-  PutBe32(0x27051956, &b, 0);
-  PutBe32(static_cast<uint32_t>(payload.size()), &b, 12);
-  PutBe32(crc32_z(0, payload.data(), payload.size()), &b, 24);
+  StoreBe32(0x27051956, b.data());
+  StoreBe32(static_cast<uint32_t>(payload.size()), b.data() + 12);
+  StoreBe32(crc32_z(0, payload.data(), payload.size()), b.data() + 24);
   b[28] = 5;   // os: linux
   b[29] = 22;  // arch: arm64
   b[30] = type;
   b[31] = comp;
-  PutBe32(crc32_z(0, b.data(), 64), &b, 4);
+  StoreBe32(crc32_z(0, b.data(), 64), b.data() + 4);
   b.insert(b.end(), payload.begin(), payload.end());
   return b;
 }
 
 // Rewrites the header's data size and fixes up the header CRC.
 void SetUbootSize(uint32_t size, std::vector<uint8_t>* b) {
-  PutBe32(size, b, 12);
-  PutBe32(0, b, 4);
-  PutBe32(crc32_z(0, b->data(), 64), b, 4);
+  StoreBe32(size, b->data() + 12);
+  StoreBe32(0, b->data() + 4);
+  StoreBe32(crc32_z(0, b->data(), 64), b->data() + 4);
 }
 
 // An EFI zboot file: the zboot-header.S fields, the payload at 0x100.
@@ -119,11 +108,11 @@ std::vector<uint8_t> Zboot(const std::vector<uint8_t>& payload,
   b[5] = 'i';
   b[6] = 'm';
   b[7] = 'g';
-  PutLe32(0x100, &b, 8);
-  PutLe32(static_cast<uint32_t>(payload.size()), &b, 12);
+  StoreLe32(0x100, b.data() + 8);
+  StoreLe32(static_cast<uint32_t>(payload.size()), b.data() + 12);
   for (size_t i = 0; i < comp.size(); ++i) b[24 + i] = comp[i];
-  PutLe32(0x818223cd, &b, 0x38);
-  PutLe32(0x40, &b, 0x3c);
+  StoreLe32(0x818223cd, b.data() + 0x38);
+  StoreLe32(0x40, b.data() + 0x3c);
   b.insert(b.end(), payload.begin(), payload.end());
   return b;
 }
@@ -331,7 +320,7 @@ std::vector<BadCase> BadCases() {
   }
   {
     std::vector<uint8_t> b = Zboot(Gzip(good), "gzip");
-    PutLe32(0x20, &b, 8);  // Inside the header.
+    StoreLe32(0x20, b.data() + 8);  // Inside the header.
     cases.push_back({"overlap.efi", b, absl::StatusCode::kDataLoss,
                      absl::StrCat("overlap.efi: EFI zboot: the payload "
                                   "(offset 32, ",

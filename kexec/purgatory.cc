@@ -1,5 +1,7 @@
 #include "kexec/purgatory.h"
 
+#include "fdt/endian.h"
+
 namespace fdt_handoff {
 namespace {
 
@@ -20,14 +22,6 @@ constexpr uint32_t kCode[] = {
     0xd61f0080,
     // 0x18: kernel entry slot (u64), 0x20: DTB address slot (u64).
 };
-
-void StoreLe32(uint32_t v, uint8_t* p) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-void StoreLe64(uint64_t v, uint8_t* p) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
 
 static_assert(sizeof(kCode) == kPurgatoryKernelEntrySlot,
               "the kernel entry slot follows the code");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/memory.h"
 #include "fdt/status_macros.h"
@@ -20,14 +21,6 @@ namespace {
 static_assert(kVerifyConfigRegions == 40 && kVerifyRegionSize == 48 &&
                   kVerifyConfigSize == 760,
               "config block layout (kexec/verify/purgatory.c)");
-
-void StoreLe32(uint32_t v, uint8_t* p) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-void StoreLe64(uint64_t v, uint8_t* p) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
 
 // The string value of a property, or nullopt if it is not one
 // NUL-terminated string.
@@ -104,9 +97,9 @@ absl::StatusOr<uint64_t> ThroughRanges(const std::vector<const Node*>& chain,
   }
   for (size_t i = 0; i < ranges->value.size(); i += entry) {
     const uint8_t* p = ranges->value.data() + i;
-    const uint64_t child = ReadCells(p, child_ac);
-    const uint64_t parent = ReadCells(p + 4 * child_ac, parent_ac);
-    const uint64_t length = ReadCells(p + 4 * (child_ac + parent_ac), sc);
+    const uint64_t child = LoadCells(p, child_ac);
+    const uint64_t parent = LoadCells(p + 4 * child_ac, parent_ac);
+    const uint64_t length = LoadCells(p + 4 * (child_ac + parent_ac), sc);
     if (address >= child && address - child < length) {
       return parent + (address - child);
     }
@@ -178,7 +171,7 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
         "stdout-path: %s has no reg of %d address cells", Escaped(uart.node),
         ac));
   }
-  uint64_t address = ReadCells(reg->value.data(), ac);
+  uint64_t address = LoadCells(reg->value.data(), ac);
   // Up through every bus to the root: the node's parent translates into
   // its parent's space, and so on. The root's children are CPU addresses.
   for (size_t bus = depth - 1; bus >= 1; --bus) {
@@ -200,10 +193,10 @@ absl::StatusOr<UartInfo> UartFromStdoutPath(const Tree& dtb) {
       const Property* shift = node.FindProperty("reg-shift");
       const Property* width = node.FindProperty("reg-io-width");
       if (shift != nullptr && shift->value.size() == 4) {
-        uart.reg_shift = ReadBe32(shift->value.data());
+        uart.reg_shift = LoadBe32(shift->value.data());
       }
       if (width != nullptr && width->value.size() == 4) {
-        uart.io_width = ReadBe32(width->value.data());
+        uart.io_width = LoadBe32(width->value.data());
       }
       if ((uart.io_width != 1 && uart.io_width != 2 && uart.io_width != 4) ||
           uart.reg_shift > 16) {

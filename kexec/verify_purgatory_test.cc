@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "fdt/blob.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "fdt/tree.h"
 #include "gmock/gmock.h"
@@ -249,12 +250,6 @@ TEST(UartFromStdoutPath, DtbTextIsEscapedInDescriptionsNotesAndMessages) {
 
 // --- The config block --------------------------------------------------------
 
-uint64_t LoadLe(const std::vector<uint8_t>& b, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | b[at + i];
-  return v;
-}
-
 TEST(BuildVerifyPurgatory, FillsTheConfigBlockLittleEndian) {
   UartInfo uart;
   uart.kind = UartInfo::k8250;
@@ -289,13 +284,13 @@ TEST(BuildVerifyPurgatory, FillsTheConfigBlockLittleEndian) {
                   }));
   // Region 1: a 64-bit address above 4 GiB.
   const size_t r1 = c + kVerifyConfigRegions + kVerifyRegionSize;
-  EXPECT_EQ(LoadLe(*seg, r1, 8), 0x142300000u);
+  EXPECT_EQ(LoadLe64(seg->data() + r1), 0x142300000u);
   EXPECT_EQ(std::vector<uint8_t>(seg->begin() + r1, seg->begin() + r1 + 8),
             (std::vector<uint8_t>{0x00, 0x00, 0x30, 0x42, 0x01, 0, 0, 0}));
-  EXPECT_EQ(LoadLe(*seg, r1 + 8, 8), 0xa000u);
+  EXPECT_EQ(LoadLe64(seg->data() + r1 + 8), 0xa000u);
   EXPECT_EQ(seg->at(r1 + 16), 0xff);
   EXPECT_EQ(seg->at(r1 + 47), 0xff - 31);
-  EXPECT_EQ(LoadLe(*seg, c + kVerifyConfigRegions, 8), 0x40200000u);
+  EXPECT_EQ(LoadLe64(seg->data() + c + kVerifyConfigRegions), 0x40200000u);
   EXPECT_EQ(seg->at(c + kVerifyConfigRegions + 16 + 31), 31);
   // Unused region slots, padding and the stack are zero.
   for (size_t i = r1 + kVerifyRegionSize; i < seg->size(); ++i) {

@@ -4,18 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "fdt/endian.h"
 #include "kexec/verify_purgatory.h"
 
 namespace fdt_handoff {
-namespace {
-
-uint32_t LoadLe32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 |
-         uint32_t{p[3]} << 24;
-}
-
-}  // namespace
-
 absl::Status CorruptVerifyDigest(size_t region, absl::Span<uint8_t> purgatory) {
   if (purgatory.size() != VerifyPurgatorySegmentSize()) {
     return absl::InvalidArgumentError(absl::StrFormat(
