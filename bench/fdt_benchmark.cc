@@ -19,6 +19,7 @@
 #include "fdt/blob.h"
 #include "fdt/diff.h"
 #include "fdt/dts_text.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "fdt/overlay.h"
 #include "fdt/reconcile.h"
@@ -172,10 +173,6 @@ void BM_Reconcile_Ours(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Reconcile_Ours);
-
-void StoreBe64(uint64_t v, uint8_t* p) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
-}
 
 // The edits Reconcile makes on this input, as a hand-written libfdt sequence
 // with no checks beyond libfdt's return codes: memory from the live FDT,

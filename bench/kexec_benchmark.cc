@@ -46,6 +46,7 @@
 #include "absl/types/span.h"
 #include "benchmark/benchmark.h"
 #include "fdt/blob.h"
+#include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "fdt/reconcile.h"
 #include "kexec/decompress.h"
@@ -95,14 +96,6 @@ absl::Status FixedSeeds(absl::Span<uint8_t> out) {
     out[i] = static_cast<uint8_t>(0xa0 + i);
   }
   return absl::OkStatus();
-}
-
-void StoreLe64(uint64_t v, uint8_t* p) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-void StoreLe32(uint32_t v, uint8_t* p) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 // The raw Image everything starts from, or why there is none.
@@ -479,10 +472,6 @@ BENCHMARK(BM_ReconcileAlone)->Unit(benchmark::kMicrosecond);
 // --- Initrd: read once ----------------------------------------------------------
 
 constexpr size_t kBigInitrdBytes = 64 * kMiB;
-
-void StoreBe32(uint32_t v, uint8_t* p) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * (3 - i)));
-}
 
 // A 64 MiB Armbian-style uInitrd (U-Boot legacy header, type ramdisk) in
 // TEST_TMPDIR or /tmp, written once; never in the checkout.
