@@ -20,7 +20,7 @@
 
 namespace fdt_handoff {
 
-// --- Big-endian (devicetree) ---------------------------------------------------
+// --- Big-endian (devicetree) ------------------------------------------------
 
 constexpr uint32_t LoadBe32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
@@ -52,7 +52,7 @@ inline void StoreBe64(uint64_t v, uint8_t* p) {
   StoreBe32(static_cast<uint32_t>(v), p + 4);
 }
 
-// --- Little-endian (arm64 Image, PE, purgatory, cpio) ---------------------------
+// --- Little-endian (arm64 Image, PE, purgatory, cpio) -----------------------
 
 constexpr uint16_t LoadLe16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] | p[1] << 8);

@@ -12,8 +12,7 @@ namespace {
 using ::testing::ElementsAre;
 
 // The loads are usable at compile time (constants in tables).
-constexpr uint8_t kBytes[] = {0x01, 0x02, 0x03, 0x04,
-                              0x05, 0x06, 0x07, 0x08};
+constexpr uint8_t kBytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
 static_assert(LoadBe32(kBytes) == 0x01020304u, "");
 static_assert(LoadLe32(kBytes) == 0x04030201u, "");
 

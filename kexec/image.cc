@@ -234,8 +234,8 @@ absl::optional<PayloadExtent> PeExtent(absl::Span<const uint8_t> b) {
   PayloadExtent out;
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t s = table + i * kPeSectionSize;
-    const uint64_t end =
-        uint64_t{LoadLe32(b.data() + s + kPeRawPointerAt)} + LoadLe32(b.data() + s + kPeRawSizeAt);
+    const uint64_t end = uint64_t{LoadLe32(b.data() + s + kPeRawPointerAt)} +
+                         LoadLe32(b.data() + s + kPeRawSizeAt);
     if (end > out.bytes) {
       const auto* name = reinterpret_cast<const char*>(b.data() + s);
       out.bytes = end;
