@@ -5,17 +5,13 @@
 # shellcheck disable=SC2154
 VERDICTS=()
 MDBOOT_INITRD=$OUTROOT/mdboot-initramfs.cpio.xz
-# Stage 1's command line: short waits keep the fault runs short; loglevel=5 keeps the
-# kernel's informational lines out of the DTB block mdboot.dumpdtb prints.
-MDBOOT_APPEND="console=ttyAMA0 panic=-1 loglevel=5 mdboot.dumpdtb"
+# Stage 1's command line (MDBOOT_APPEND) and the Armbian command line the target must get
+# (ARMBIAN_CMDLINE); short waits (mdboot.wait=) keep the fault runs short.
+# shellcheck source=e2e/raid/expected.sh
+. "$RAID_DIR/expected.sh"
 # Where every mdboot run stops: the target's last line, the rescue shell, the Zero 2W's
 # model line, or a panic.
 MDBOOT_STOP='^TARGET \[[0-9.]*\] done|mdboot: rescue shell|Kernel panic'
-# The Armbian command line for the cached root's armbianEnv.txt, by hand from
-# boot-sun50i-next.cmd's order (as target-direct boots it).
-ARMBIAN_CMDLINE="root=/dev/md/root rootwait rootfstype=ext4 splash=verbose console=ttyS0,115200 consoleblank=0"
-ARMBIAN_CMDLINE+=" loglevel=7 ubootpart= usb-storage.quirks=0x2537:0x1066:u,0x2537:0x1068:u"
-ARMBIAN_CMDLINE+=" console=ttyAMA0 mdboot.e2e=raid0  cgroup_enable=memory"
 ZERO2W_DTB=$REPO/testdata/corpus-symbols/7.2/sun50i-h618-orangepi-zero2w.dtb
 
 # The initramfs with the real init and the QEMU profile's modules, once per invocation;

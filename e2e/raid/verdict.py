@@ -110,8 +110,10 @@ def judge_boot(a, lines, blobs, problems, checks):
             continue
         if cmdline != want:
             problems.append("target cmdline %r differs from %s: %r" % (cmdline, name, want))
-    if cmdline is not None and not [p for p in problems if "cmdline" in p]:
-        checks.append("cmdline as the Armbian rules and boot --root give")
+    oracles = [name for want, name in ((a.cmdline, "the Armbian rules"), (a.host_cmdline, "boot --root"))
+               if want is not None]
+    if cmdline is not None and oracles and not [p for p in problems if "cmdline" in p]:
+        checks.append("cmdline as %s give%s" % (" and ".join(oracles), "" if len(oracles) > 1 else "s"))
     names = ("mdboot-armbian-overlay sun50i-h616-mdboot-marker.dtbo applied",
              "mdboot-user-overlay overlay-user/mdboot-user.dtbo applied")
     for n, applied in zip(("mdboot-armbian-overlay", "mdboot-user-overlay"), names):
