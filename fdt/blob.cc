@@ -570,7 +570,7 @@ void FdtEditor::Moved(int at, int struct_size_before) {
 absl::StatusOr<int> FdtEditor::NodeOffset(absl::string_view path) const {
   const int off = Lookup(path);
   if (off < 0) {
-    return FdtError(off, absl::StrCat(origin_, ": node ", path));
+    return FdtError(off, absl::StrCat(origin_, ": node ", Escaped(path)));
   }
   return off;
 }
@@ -601,12 +601,14 @@ absl::Status FdtEditor::SetPropertyAt(int offset, absl::string_view path,
   // (fdt_open_into) moves as a whole: `offset` stays valid across retries.
   const std::string prop(name);
   const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
-  RETURN_IF_ERROR(
-      WithGrowth([&] { return absl::StrCat("setting ", path, ":", name); },
-                 [&](void* fdt) {
-                   return fdt_setprop(fdt, offset, prop.c_str(), value.data(),
-                                      static_cast<int>(value.size()));
-                 }));
+  RETURN_IF_ERROR(WithGrowth(
+      [&] {
+        return absl::StrCat("setting ", Escaped(path), ":", Escaped(name));
+      },
+      [&](void* fdt) {
+        return fdt_setprop(fdt, offset, prop.c_str(), value.data(),
+                           static_cast<int>(value.size()));
+      }));
   Moved(offset, before);
   return absl::OkStatus();
 }
@@ -648,8 +650,8 @@ absl::StatusOr<std::vector<std::string>> FdtEditor::DeleteProperties(
     Moved(off, before);
     if (err == -FDT_ERR_NOTFOUND) continue;
     if (err != 0) {
-      return FdtError(err,
-                      absl::StrCat(origin_, ": deleting ", path, ":", name));
+      return FdtError(err, absl::StrCat(origin_, ": deleting ", Escaped(path),
+                                        ":", Escaped(name)));
     }
     deleted.push_back(prop);
   }
@@ -665,8 +667,8 @@ absl::StatusOr<bool> FdtEditor::DeleteProperty(absl::string_view path,
   Moved(off, before);
   if (err == -FDT_ERR_NOTFOUND) return false;
   if (err != 0) {
-    return FdtError(err,
-                    absl::StrCat(origin_, ": deleting ", path, ":", name));
+    return FdtError(err, absl::StrCat(origin_, ": deleting ", Escaped(path),
+                                      ":", Escaped(name)));
   }
   return true;
 }
@@ -681,7 +683,10 @@ absl::StatusOr<std::string> FdtEditor::AddNode(absl::string_view parent,
   const int before = static_cast<int>(fdt_size_dt_struct(buf_.data()));
   int added = -1;
   RETURN_IF_ERROR(WithGrowth(
-      [&] { return absl::StrCat("adding node ", parent, "/", name); },
+      [&] {
+        return absl::StrCat("adding node ", Escaped(parent), "/",
+                            Escaped(name));
+      },
       [&](void* fdt) {
         added = fdt_add_subnode(fdt, off, child.c_str());
         if (added == -FDT_ERR_EXISTS) {
@@ -699,7 +704,8 @@ absl::Status FdtEditor::DeleteNode(absl::string_view path) {
   known_.clear();  // The subtree's offsets are gone, later ones moved.
   const int err = fdt_del_node(buf_.data(), off);
   if (err != 0) {
-    return FdtError(err, absl::StrCat(origin_, ": deleting node ", path));
+    return FdtError(err,
+                    absl::StrCat(origin_, ": deleting node ", Escaped(path)));
   }
   return absl::OkStatus();
 }
@@ -721,8 +727,8 @@ absl::StatusOr<uint32_t> FdtEditor::EnsurePhandle(absl::string_view path,
       return FdtError(err, absl::StrCat(origin_, ": scanning phandles"));
     }
     if (max >= 0xfffffffeu) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(origin_, ": no phandle values left for ", path));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          origin_, ": no phandle values left for ", Escaped(path)));
     }
     chosen = max + 1;
   }
@@ -823,7 +829,7 @@ absl::StatusOr<std::vector<uint32_t>> FdtEditor::EnsurePhandles(
   for (size_t i = 0; i < requests.size(); ++i) {
     if (offsets[i] < 0) {
       return absl::NotFoundError(absl::StrCat(
-          origin_, ": node ", requests[i].path, ": FDT_ERR_NOTFOUND"));
+          origin_, ": node ", Escaped(requests[i].path), ": FDT_ERR_NOTFOUND"));
     }
     const auto seen = first_at.find(offsets[i]);
     if (seen != first_at.end()) {
@@ -839,8 +845,9 @@ absl::StatusOr<std::vector<uint32_t>> FdtEditor::EnsurePhandles(
       result[i] = preferred;
     } else {
       if (max >= 0xfffffffeu) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            origin_, ": no phandle values left for ", requests[i].path));
+        return absl::ResourceExhaustedError(
+            absl::StrCat(origin_, ": no phandle values left for ",
+                         Escaped(requests[i].path)));
       }
       result[i] = ++max;
     }

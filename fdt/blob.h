@@ -172,6 +172,10 @@ std::vector<int> FindNodeOffsets(const void* fdt,
 // (libfdt checks for space before it moves anything, so a NOSPACE failure
 // leaves the tree as it was). Finish() packs and re-validates.
 //
+// Error messages name paths and property names through Escaped()
+// (fdt/escape.h): they often come from a blob (a label's path, a live FDT's
+// node) and may hold control bytes.
+//
 // Not thread-safe, const calls included: lookups remember node offsets.
 class FdtEditor {
  public:

@@ -412,6 +412,37 @@ TEST(FdtEditor, MissingNodeIsNotFound) {
   EXPECT_EQ(s.message(), "small.dtb: node /soc: FDT_ERR_NOTFOUND");
 }
 
+// Paths and names often come from a blob (a grafted label's path, a live
+// FDT's node): a terminal escape or newline in them is escaped in messages.
+TEST(FdtEditor, HostilePathsAndNamesAreEscapedInMessages) {
+  const std::string evil = "\x1b[2J\n";
+  const std::string shown = "\\x1b[2J\\x0a";
+  FdtEditor editor(*Fdt::FromBytes(SmallDtb(), "small.dtb"));
+  EXPECT_EQ(editor.NodeOffset("/soc" + evil).status().message(),
+            "small.dtb: node /soc" + shown + ": FDT_ERR_NOTFOUND");
+  EXPECT_EQ(editor.DeleteNode("/soc" + evil).message(),
+            "small.dtb: node /soc" + shown + ": FDT_ERR_NOTFOUND");
+  auto phandles = editor.EnsurePhandles({{"/soc" + evil, 0}});
+  EXPECT_EQ(phandles.status().message(),
+            "small.dtb: node /soc" + shown + ": FDT_ERR_NOTFOUND");
+  // Growing past 2 MiB names what was being written.
+  const absl::Status big = editor.SetProperty(
+      "/chosen", "blob" + evil, std::vector<uint8_t>(kMaxDtbSize + 1, 0));
+  EXPECT_EQ(big.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(big.message()),
+              HasSubstr(" while setting /chosen:blob" + shown));
+  const absl::Status added =
+      editor.AddNode("/chosen", std::string(kMaxDtbSize + 1, 'n') + evil)
+          .status();
+  EXPECT_EQ(added.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(added.message()), HasSubstr(shown));
+  for (const absl::Status& s : {big, added}) {
+    for (char c : s.message()) {
+      EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << s.message();
+    }
+  }
+}
+
 TEST(FdtEditor, EnsurePhandlePrefersTheGivenValueWhenFree) {
   FdtEditor editor(*Fdt::FromBytes(SmallDtb(), "small.dtb"));
   auto p = editor.EnsurePhandle("/chosen", 0x42);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fdt/endian.h"
+#include "fdt/escape.h"
 #include "fdt/fdt_error.h"
 #include "fdt/status_macros.h"
 #include "fdt/tree.h"
@@ -49,16 +50,25 @@ struct FixupUse {
   std::string property;  // "target" for a fragment target.
 };
 
+// Every piece of text a message takes from a blob (a model, compatible
+// string, label, node path, property name or value, fixup entry) goes
+// through Escaped(): a hostile overlay's newline would forge a line of the
+// error output, its terminal escape would rewrite the screen. Origins are
+// the caller's names for the inputs, not blob text, and are kept as given.
+
+// "base.dtb (model \"...\")" for messages.
 std::string Describe(const Fdt& fdt) {
   const std::string model = fdt.Model();
-  return model.empty() ? fdt.origin()
-                       : absl::StrCat(fdt.origin(), " (model \"", model, "\")");
+  return model.empty()
+             ? fdt.origin()
+             : absl::StrCat(fdt.origin(), " (model \"", Escaped(model), "\")");
 }
 
+// The path of `node`, escaped for a message.
 std::string PathOf(const void* fdt, int node) {
   char buf[1024];
   if (fdt_get_path(fdt, node, buf, sizeof(buf)) != 0) return "(a long path)";
-  return buf;
+  return Escaped(buf);
 }
 
 // The string a property holds up to its first NUL (or its end).
@@ -84,8 +94,9 @@ std::string FragmentsUsing(const std::vector<FixupUse>& uses) {
   std::set<std::string> names;
   for (const FixupUse& u : uses) {
     names.insert(u.property == "target"
-                     ? u.fragment
-                     : absl::StrCat(u.fragment, " (", u.property, ")"));
+                     ? Escaped(u.fragment)
+                     : absl::StrCat(Escaped(u.fragment), " (",
+                                    Escaped(u.property), ")"));
   }
   return absl::StrJoin(names, ", ");
 }
@@ -98,10 +109,17 @@ absl::optional<std::vector<uint8_t>> Compatible(const void* fdt, int node) {
   return std::vector<uint8_t>(p, p + len);
 }
 
+// "\"a\", \"b\"": strings from a blob, escaped, for a message.
+std::string QuotedList(const std::vector<std::string>& strings) {
+  std::vector<std::string> shown;
+  for (const std::string& s : strings) shown.push_back(Escaped(s));
+  return absl::StrCat("\"", absl::StrJoin(shown, "\", \""), "\"");
+}
+
 std::string CompatibleText(const absl::optional<std::vector<uint8_t>>& c) {
   if (!c.has_value()) return "(none)";
   Property p{"compatible", *c};
-  return absl::StrCat("\"", absl::StrJoin(PropertyStrings(p), "\", \""), "\"");
+  return QuotedList(PropertyStrings(p));
 }
 
 // Checks the overlay is meant for this board.
@@ -114,10 +132,10 @@ absl::Status CheckBoard(const Fdt& base, const Fdt& overlay, bool force) {
       if (w == h) return absl::OkStatus();
     }
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      overlay.origin(), ": overlay is for \"", absl::StrJoin(wanted, "\", \""),
-      "\", but ", Describe(base), " is compatible with \"",
-      absl::StrJoin(have, "\", \""), "\"; pass --force to apply it anyway"));
+  return absl::FailedPreconditionError(
+      absl::StrCat(overlay.origin(), ": overlay is for ", QuotedList(wanted),
+                   ", but ", Describe(base), " is compatible with ",
+                   QuotedList(have), "; pass --force to apply it anyway"));
 }
 
 // The fragments libfdt will merge, in its order. An overlay without any is
@@ -184,26 +202,27 @@ absl::Status CheckLocalFixupProperty(const Fdt& overlay, int tree_node,
   int len = 0;
   const void* value = fdt_getprop_by_offset(o, prop, &name, &len);
   const std::string where =
-      absl::StrCat(overlay.origin(), ": ", PathOf(o, fixup_node), ":", name);
+      absl::StrCat(overlay.origin(), ": ", PathOf(o, fixup_node), ":",
+                   Escaped(name != nullptr ? name : ""));
   if (value == nullptr || len % 4 != 0) {
     return absl::DataLossError(absl::StrCat(
         where, " is ", len, " bytes, not a list of 32-bit offsets"));
   }
   int tree_len = 0;
   if (fdt_getprop(o, tree_node, name, &tree_len) == nullptr) {
-    return absl::DataLossError(absl::StrCat(
-        where, ": the overlay has no property ", PathOf(o, tree_node), ":",
-        name, " to fix up"));
+    return absl::DataLossError(
+        absl::StrCat(where, ": the overlay has no property ",
+                     PathOf(o, tree_node), ":", Escaped(name), " to fix up"));
   }
   const uint8_t* cells = static_cast<const uint8_t*>(value);
   for (int i = 0; i < len; i += 4) {
     const uint64_t offset = LoadBe32(cells + i);
     if (offset + 4 > static_cast<uint64_t>(tree_len)) {
-      return absl::DataLossError(absl::StrCat(
-          where, ": offset ", offset, " is past the end of ",
-          PathOf(o, tree_node), ":", name, " (", tree_len,
-          " bytes; a phandle there needs bytes ", offset, "..", offset + 3,
-          ")"));
+      return absl::DataLossError(
+          absl::StrCat(where, ": offset ", offset, " is past the end of ",
+                       PathOf(o, tree_node), ":", Escaped(name), " (", tree_len,
+                       " bytes; a phandle there needs bytes ", offset, "..",
+                       offset + 3, ")"));
     }
   }
   return absl::OkStatus();
@@ -233,7 +252,7 @@ absl::Status CheckLocalFixups(const Fdt& overlay) {
         return absl::DataLossError(absl::StrCat(
             overlay.origin(), ": ", PathOf(o, child), " names node ",
             PathOf(o, tree_node) == "/" ? "" : PathOf(o, tree_node), "/",
-            name, ", which is not in the overlay"));
+            Escaped(name), ", which is not in the overlay"));
       }
       pending.emplace_back(tree_child, child);
     }
@@ -252,14 +271,15 @@ absl::StatusOr<uint32_t> ParseFixupOffset(const std::string& text,
   errno = 0;
   const unsigned long value = std::strtoul(start, &end, 10);
   if (end == start || *end != '\0') {
-    return absl::DataLossError(absl::StrCat(
-        where, ": malformed: the offset \"", text,
-        "\" is not a decimal number (expected \"<path>:<property>:<offset>\")"));
+    return absl::DataLossError(
+        absl::StrCat(where, ": malformed: the offset \"", Escaped(text),
+                     "\" is not a decimal number (expected "
+                     "\"<path>:<property>:<offset>\")"));
   }
   if (errno == ERANGE || value > INT_MAX ||
       text.find('-') != std::string::npos) {
     return absl::DataLossError(
-        absl::StrCat(where, ": offset ", text, " is out of range"));
+        absl::StrCat(where, ": offset ", Escaped(text), " is out of range"));
   }
   return static_cast<uint32_t>(value);
 }
@@ -271,8 +291,8 @@ absl::StatusOr<FixupEntry> ParseFixupEntry(const Fdt& overlay,
                                            const std::string& label,
                                            const std::string& text) {
   const std::string where =
-      absl::StrCat(overlay.origin(), ": /__fixups__ entry \"", text,
-                   "\" for label '", label, "'");
+      absl::StrCat(overlay.origin(), ": /__fixups__ entry \"", Escaped(text),
+                   "\" for label '", Escaped(label), "'");
   const size_t colon1 = text.find(':');
   const size_t colon2 =
       colon1 == std::string::npos ? colon1 : text.find(':', colon1 + 1);
@@ -291,20 +311,20 @@ absl::StatusOr<FixupEntry> ParseFixupEntry(const Fdt& overlay,
   const void* o = overlay.data();
   e.node = fdt_path_offset_namelen(o, path.data(), static_cast<int>(colon1));
   if (e.node < 0) {
-    return absl::DataLossError(absl::StrCat(
-        where, ": node ", path, " is not in the overlay"));
+    return absl::DataLossError(absl::StrCat(where, ": node ", Escaped(path),
+                                            " is not in the overlay"));
   }
   int len = 0;
   if (fdt_getprop(o, e.node, e.property.c_str(), &len) == nullptr) {
-    return absl::DataLossError(absl::StrCat(
-        where, ": the overlay's ", path, " has no property '", e.property,
-        "'"));
+    return absl::DataLossError(absl::StrCat(where, ": the overlay's ",
+                                            Escaped(path), " has no property '",
+                                            Escaped(e.property), "'"));
   }
   if (uint64_t{e.offset} + 4 > static_cast<uint64_t>(len)) {
     return absl::DataLossError(absl::StrCat(
-        where, ": offset ", e.offset, " is past the end of ", path, ":",
-        e.property, " (", len, " bytes; the phandle needs bytes ", e.offset,
-        "..", uint64_t{e.offset} + 3, ")"));
+        where, ": offset ", e.offset, " is past the end of ", Escaped(path),
+        ":", Escaped(e.property), " (", len, " bytes; the phandle needs bytes ",
+        e.offset, "..", uint64_t{e.offset} + 3, ")"));
   }
   return e;
 }
@@ -323,7 +343,8 @@ absl::StatusOr<std::vector<FixupEntry>> ParseFixups(const Fdt& overlay) {
         static_cast<const char*>(fdt_getprop_by_offset(o, prop, &label, &len));
     if (value == nullptr || len <= 0 || value[len - 1] != '\0') {
       return absl::DataLossError(absl::StrCat(
-          overlay.origin(), ": /__fixups__ property for label '", label,
+          overlay.origin(), ": /__fixups__ property for label '",
+          Escaped(label),
           "' is not a list of \"<path>:<property>:<offset>\" strings"));
     }
     for (int i = 0; i < len;) {
@@ -349,8 +370,8 @@ absl::Status CheckOverlaySymbols(const Fdt& overlay) {
     int len = 0;
     const char* v =
         static_cast<const char*>(fdt_getprop_by_offset(o, prop, &name, &len));
-    const std::string where =
-        absl::StrCat(overlay.origin(), ": /__symbols__ label '", name, "'");
+    const std::string where = absl::StrCat(
+        overlay.origin(), ": /__symbols__ label '", Escaped(name), "'");
     if (v == nullptr || len < 1 || std::memchr(v, '\0', len) != v + len - 1 ||
         v[0] != '/') {
       return absl::DataLossError(absl::StrCat(
@@ -365,8 +386,8 @@ absl::Status CheckOverlaySymbols(const Fdt& overlay) {
         o, 0, path.data() + 1, static_cast<int>(slash - 1));
     if (fragment < 0 || fdt_subnode_offset(o, fragment, "__overlay__") < 0) {
       return absl::DataLossError(absl::StrCat(
-          where, " names ", path, ", but the overlay has no ",
-          path.substr(0, slash), "/__overlay__"));
+          where, " names ", Escaped(path), ", but the overlay has no ",
+          Escaped(path.substr(0, slash)), "/__overlay__"));
     }
   }
   return absl::OkStatus();
@@ -487,8 +508,8 @@ OverlayApplier::FindLabels(const Fdt& overlay, const Uses& fixups) {
         why = absl::StrCat(" nor in the symbol source ", source->origin());
       }
       return absl::NotFoundError(absl::StrCat(
-          overlay.origin(), ": ", FragmentsUsing(uses), ": label '", label,
-          "' is not defined in ", Describe(base_), why));
+          overlay.origin(), ": ", FragmentsUsing(uses), ": label '",
+          Escaped(label), "' is not defined in ", Describe(base_), why));
     }
     resolved.push_back(r);
   }
@@ -508,25 +529,25 @@ absl::Status OverlayApplier::CheckLabelNodes(const Fdt& overlay,
                         : std::vector<int>(paths.size(), -1);
   for (size_t i = 0; i < resolved.size(); ++i) {
     Resolved& r = resolved[i];
-    const std::string who = absl::StrCat(
-        overlay.origin(), ": ", FragmentsUsing(fixups.at(r.label)),
-        ": label '", r.label, "'");
+    const std::string who =
+        absl::StrCat(overlay.origin(), ": ", FragmentsUsing(fixups.at(r.label)),
+                     ": label '", Escaped(r.label), "'");
+    const std::string path = Escaped(r.path);
     r.offset = offsets[i];
     if (r.offset < 0) {
       return absl::NotFoundError(
-          r.graft ? absl::StrCat(who, " names ", r.path, " in ",
-                                 source->origin(), ", but that node is not in ",
-                                 Describe(base_))
-                  : absl::StrCat(who, " points at ", r.path,
-                                 ", which is not in ", Describe(base_)));
+          r.graft ? absl::StrCat(who, " names ", path, " in ", source->origin(),
+                                 ", but that node is not in ", Describe(base_))
+                  : absl::StrCat(who, " points at ", path, ", which is not in ",
+                                 Describe(base_)));
     }
     if (!r.graft) {
       // libfdt resolves a label only to a node with a phandle; only
       // grafting (our addition) may give it one.
       if (fdt_get_phandle(fdt, r.offset) == 0) {
         return absl::NotFoundError(absl::StrCat(
-            who, " names ", r.path, ", which has no phandle in ",
-            Describe(base_), " (dtc -@ gives every labelled node one)"));
+            who, " names ", path, ", which has no phandle in ", Describe(base_),
+            " (dtc -@ gives every labelled node one)"));
       }
       continue;
     }
@@ -534,7 +555,7 @@ absl::Status OverlayApplier::CheckLabelNodes(const Fdt& overlay,
     const auto have = Compatible(fdt, r.offset);
     if (want != have) {
       return absl::FailedPreconditionError(absl::StrCat(
-          who, " names ", r.path, " with compatible ", CompatibleText(want),
+          who, " names ", path, " with compatible ", CompatibleText(want),
           " in ", source->origin(), ", but that node in ", base_.origin(),
           " has compatible ", CompatibleText(have),
           "; the symbol source is not the same board"));
@@ -726,7 +747,7 @@ absl::Status OverlayApplier::CheckTarget(const Fdt& overlay,
                                          const std::vector<FixupEntry>& fixups) {
   const void* o = overlay.data();
   const std::string who =
-      absl::StrCat(overlay.origin(), ": ", fragment.name, ": ");
+      absl::StrCat(overlay.origin(), ": ", Escaped(fragment.name), ": ");
   int len = 0;
   const void* target = fdt_getprop(o, fragment.offset, "target", &len);
   if (target != nullptr) {
@@ -745,7 +766,7 @@ absl::Status OverlayApplier::CheckTarget(const Fdt& overlay,
                                  e.label);
       const int node = path ? fdt_path_offset(editor_.data(), path->c_str()) : -1;
       phandle = node >= 0 ? fdt_get_phandle(editor_.data(), node) : 0;
-      what = absl::StrCat(" (label '", e.label, "')");
+      what = absl::StrCat(" (label '", Escaped(e.label), "')");
     }
     if (phandle == kUnresolvedPhandle) {
       return absl::DataLossError(absl::StrCat(
@@ -767,7 +788,7 @@ absl::Status OverlayApplier::CheckTarget(const Fdt& overlay,
   }
   const std::string p = PropString(path, len);
   if (fdt_path_offset(tree, p.c_str()) >= 0) return absl::OkStatus();
-  return absl::NotFoundError(absl::StrCat(who, "target-path \"", p,
+  return absl::NotFoundError(absl::StrCat(who, "target-path \"", Escaped(p),
                                           "\" is not in ", Where(index)));
 }
 
@@ -795,8 +816,8 @@ absl::Status OverlayApplier::ExplainSymbols(
         continue;
       }
       return absl::NotFoundError(absl::StrCat(
-          overlay.origin(), ": /__symbols__ label '", label, "' (", path,
-          "): ", fragments[i].name,
+          overlay.origin(), ": /__symbols__ label '", Escaped(label), "' (",
+          Escaped(path), "): ", Escaped(fragments[i].name),
           "'s target cannot be found again after the merge: its __overlay__ "
           "node has a phandle (a label on it gives it one), which libfdt "
           "1.6.1 copies onto the target; keep labels off __overlay__ nodes"));
@@ -841,8 +862,9 @@ absl::Status OverlayApplier::Explain(const Fdt& overlay,
                    ApplyPrefix(overlay, fragments, fixups, good));
   RETURN_IF_ERROR(CheckTarget(overlay, fragments[good], good, before.data(),
                               delta, fixups));
-  return absl::Status(failed.code(), absl::StrCat(failed.message(), " (in ",
-                                                  fragments[good].name, ")"));
+  return absl::Status(failed.code(),
+                      absl::StrCat(failed.message(), " (in ",
+                                   Escaped(fragments[good].name), ")"));
 }
 
 absl::Status OverlayApplier::Apply(const Fdt& overlay) {

@@ -26,6 +26,10 @@
 //     label it uses (each must name a node with a phandle);
 //   - after libfdt refused: the first fragment whose target does not
 //     resolve, found by applying the fragments before it to a scratch copy.
+// Every label, node path, property name, fixup entry, model or compatible
+// string that a message quotes from a blob goes through Escaped()
+// (fdt/escape.h), so a hostile overlay cannot put a newline or a terminal
+// escape into the error output.
 // Deliberate differences from fdtoverlay, all refusals: an overlay with no
 // fragment, an overlay for another board (unless forced), a fixup offset
 // libfdt would wrap or take as negative (libfdt 1.6.1 writes outside the

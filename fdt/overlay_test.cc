@@ -432,6 +432,360 @@ TEST(ApplyOverlays, ATargetPathNamingNoAliasIsNotFound) {
               HasSubstr("fragment@0: target-path \"nosuchalias\" is not in "));
 }
 
+// --- Hostile text in an overlay or base is escaped in every message ------
+//
+// Labels, node names, property names and values of a blob can hold any byte
+// but NUL. A message that quotes them must not carry a terminal escape or a
+// newline (it would clear the screen or forge a line of the output): each
+// such piece goes through Escaped() (fdt/escape.h).
+
+// A screen clear and a newline; kShown is how Escaped() writes them.
+const std::string kEvil = "\x1b[2J\n";
+const std::string kShown = "\\x1b[2J\\x0a";
+
+// Passes when every byte of `text` is printable ASCII (0x20..0x7e).
+::testing::AssertionResult AllPrintable(absl::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c > 0x7e) {
+      return ::testing::AssertionFailure()
+             << "raw byte 0x" << std::hex << int{c} << " at " << std::dec << i;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// `root` as a blob named `origin` (BuildFdt() names every blob "test blob").
+absl::StatusOr<Fdt> Build(const TestNode& root, const std::string& origin) {
+  absl::StatusOr<Fdt> built = BuildFdt(root);
+  if (!built.ok()) return built.status();
+  return Fdt::FromBytes(
+      std::vector<uint8_t>(built->bytes().begin(), built->bytes().end()),
+      origin);
+}
+
+// A base with a hostile model and compatible, a labelled UART with a
+// phandle, a node without one, and labels naming a hostile missing path
+// and the phandle-less node.
+Fdt HostileBase() {
+  using fdt_handoff::Str;
+  const TestNode root{
+      "",
+      {{"model", Str("evil" + kEvil + "board")},
+       {"compatible", Strs({"test,board" + kEvil})}},
+      {{"soc",
+        {},
+        {{"uart@1000",
+          {{"compatible", Str("test,uart")}, {"phandle", Cells({1})}},
+          {}},
+         {"bare" + kEvil, {{"compatible", Str("test,bare")}}, {}}}},
+       {"__symbols__",
+        {{"uart", Str("/soc/uart@1000")},
+         {"gone", Str("/soc/gone" + kEvil)},
+         {"bare", Str("/soc/bare" + kEvil)}},
+        {}}}};
+  absl::StatusOr<Fdt> base = Build(root, "base.dtb");
+  EXPECT_TRUE(base.ok()) << base.status();
+  return base.ok() ? *std::move(base) : Case("base.dtb");
+}
+
+// A fragment targeting /soc that sets status; `props` are added to it.
+TestNode Fragment(const std::string& name, std::vector<TestProp> props = {},
+                  std::vector<TestNode> overlay_children = {}) {
+  props.insert(props.begin(), {"target-path", fdt_handoff::Str("/soc")});
+  return TestNode{name,
+                  std::move(props),
+                  {{"__overlay__",
+                    {{"status", fdt_handoff::Str("okay")}},
+                    std::move(overlay_children)}}};
+}
+
+// An overlay of fragment@0, with an unresolved phandle in `ref` (kRef),
+// whose /__fixups__ holds `fixups`.
+constexpr char kRef[] = "/fragment@0:ref:0";
+TestNode WithFixups(std::vector<TestProp> fixups) {
+  return TestNode{"",
+                  {},
+                  {Fragment("fragment@0", {{"ref", Cells({0xffffffff})}}),
+                   {"__fixups__", std::move(fixups), {}}}};
+}
+
+struct HostileCase {
+  std::string name;
+  TestNode overlay;
+  absl::StatusCode code;
+  std::string expected;  // A part of the message, with kShown in it.
+};
+
+std::vector<HostileCase> HostileCases() {
+  using fdt_handoff::Str;
+  std::vector<HostileCase> cases;
+  // --- Labels (FindLabels, CheckLabelNodes) ------------------------------
+  cases.push_back(
+      {"unresolved label, used by a hostile fragment and property",
+       TestNode{
+           "",
+           {},
+           {Fragment("frag" + kEvil + "@0",
+                     {{"ref" + kEvil, Cells({0xffffffff})}}),
+            {"__fixups__",
+             {{"lbl" + kEvil, Str("/frag" + kEvil + "@0:ref" + kEvil + ":0")}},
+             {}}}},
+       absl::StatusCode::kNotFound,
+       "hostile.dtbo: frag" + kShown + "@0 (ref" + kShown + "): label 'lbl" +
+           kShown + "' is not defined in base.dtb (model \"evil" + kShown +
+           "board\")"});
+  cases.push_back({"label naming a missing node",
+                   WithFixups({{"gone", Str(kRef)}}),
+                   absl::StatusCode::kNotFound,
+                   "label 'gone' points at /soc/gone" + kShown +
+                       ", which is not in base.dtb"});
+  cases.push_back({"label naming a node without a phandle",
+                   WithFixups({{"bare", Str(kRef)}}),
+                   absl::StatusCode::kNotFound,
+                   "label 'bare' names /soc/bare" + kShown +
+                       ", which has no phandle in base.dtb"});
+  // --- Fragment targets (CheckTarget after libfdt refused) ---------------
+  cases.push_back(
+      {"bad target-path in a hostile fragment",
+       TestNode{"",
+                {},
+                {{"frag" + kEvil + "@0",
+                  {{"target-path", Str("/soc/no" + kEvil + "where")}},
+                  {{"__overlay__", {{"status", Str("okay")}}, {}}}}}},
+       absl::StatusCode::kNotFound,
+       "hostile.dtbo: frag" + kShown + "@0: target-path \"/soc/no" + kShown +
+           "where\" is not in base.dtb (model \"evil" + kShown + "board\")"});
+  // --- /__fixups__ entries (ParseFixups, ParseFixupEntry) ----------------
+  cases.push_back({"malformed fixup entry",
+                   WithFixups({{"uart", Str("no colons" + kEvil)}}),
+                   absl::StatusCode::kDataLoss,
+                   "/__fixups__ entry \"no colons" + kShown +
+                       "\" for label 'uart': malformed"});
+  cases.push_back(
+      {"fixup offset that is not a number",
+       WithFixups({{"uart", Str("/fragment@0:target:" + kEvil)}}),
+       absl::StatusCode::kDataLoss,
+       "malformed: the offset \"" + kShown + "\" is not a decimal number"});
+  cases.push_back({"fixup naming a node the overlay lacks",
+                   WithFixups({{"uart", Str("/frag" + kEvil + ":target:0")}}),
+                   absl::StatusCode::kDataLoss,
+                   "entry \"/frag" + kShown +
+                       ":target:0\" for label 'uart': "
+                       "node /frag" +
+                       kShown + " is not in the overlay"});
+  cases.push_back(
+      {"fixup naming a property the overlay lacks",
+       WithFixups({{"lbl" + kEvil, Str("/fragment@0:tar" + kEvil + "get:0")}}),
+       absl::StatusCode::kDataLoss,
+       "entry \"/fragment@0:tar" + kShown + "get:0\" for label 'lbl" + kShown +
+           "': the overlay's /fragment@0 has no property 'tar" + kShown +
+           "get'"});
+  cases.push_back(
+      {"fixup offset past a hostile property",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0", {{"ref" + kEvil, Cells({0})}}),
+                 {"__fixups__",
+                  {{"uart", Str("/fragment@0:ref" + kEvil + ":4")}},
+                  {}}}},
+       absl::StatusCode::kDataLoss,
+       "offset 4 is past the end of /fragment@0:ref" + kShown + " (4 bytes"});
+  cases.push_back(
+      {"fixup property that is not a string list",
+       WithFixups({{"lbl" + kEvil, Raw("abc")}}), absl::StatusCode::kDataLoss,
+       "/__fixups__ property for label 'lbl" + kShown + "' is not a list"});
+  // --- /__local_fixups__ (CheckLocalFixups, CheckLocalFixupProperty) ----
+  cases.push_back(
+      {"local fixup for a property the overlay lacks",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0"),
+                 {"__local_fixups__",
+                  {},
+                  {{"fragment@0", {{"ghost" + kEvil, Cells({0})}}, {}}}}}},
+       absl::StatusCode::kDataLoss,
+       "hostile.dtbo: /__local_fixups__/fragment@0:ghost" + kShown +
+           ": the overlay has no property /fragment@0:ghost" + kShown +
+           " to fix up"});
+  cases.push_back(
+      {"local fixup of odd length",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0", {{"ref" + kEvil, Cells({0})}}),
+                 {"__local_fixups__",
+                  {},
+                  {{"fragment@0", {{"ref" + kEvil, Raw("abc")}}, {}}}}}},
+       absl::StatusCode::kDataLoss,
+       "/__local_fixups__/fragment@0:ref" + kShown +
+           " is 3 bytes, not a list of 32-bit offsets"});
+  cases.push_back(
+      {"local fixup past the end of a hostile property",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0", {{"ref" + kEvil, Cells({0})}}),
+                 {"__local_fixups__",
+                  {},
+                  {{"fragment@0", {{"ref" + kEvil, Cells({4})}}, {}}}}}},
+       absl::StatusCode::kDataLoss,
+       "offset 4 is past the end of /fragment@0:ref" + kShown + " (4 bytes"});
+  cases.push_back(
+      {"local fixup node the overlay lacks",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0"),
+                 {"__local_fixups__", {}, {{"ghost" + kEvil, {}, {}}}}}},
+       absl::StatusCode::kDataLoss,
+       "hostile.dtbo: /__local_fixups__/ghost" + kShown + " names node /ghost" +
+           kShown + ", which is not in the overlay"});
+  // --- Phandles (CheckOverlayPhandles, CheckPhandleRoom) ----------------
+  cases.push_back(
+      {"phandle that is not one cell",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0", {},
+                          {{"n" + kEvil, {{"phandle", Cells({1, 2})}}, {}}})}},
+       absl::StatusCode::kDataLoss,
+       "hostile.dtbo: node /fragment@0/__overlay__/n" + kShown +
+           ": 'phandle' is 8 bytes"});
+  cases.push_back(
+      {"phandle moved out of range",
+       TestNode{
+           "",
+           {},
+           {Fragment("fragment@0", {},
+                     {{"n" + kEvil, {{"phandle", Cells({0xfffffffe})}}, {}}})}},
+       absl::StatusCode::kResourceExhausted,
+       "hostile.dtbo: node /fragment@0/__overlay__/n" + kShown +
+           ": phandle 0xfffffffe moved past the highest phandle "
+           "of base.dtb (model \"evil" +
+           kShown + "board\")"});
+  // --- The overlay's own /__symbols__ (CheckOverlaySymbols) -------------
+  cases.push_back(
+      {"overlay symbol that is not an absolute path",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0"),
+                 {"__symbols__", {{"sym" + kEvil, Str("relative")}}, {}}}},
+       absl::StatusCode::kDataLoss,
+       "hostile.dtbo: /__symbols__ label 'sym" + kShown +
+           "' is not an absolute path"});
+  cases.push_back(
+      {"overlay symbol naming a fragment the overlay lacks",
+       TestNode{"",
+                {},
+                {Fragment("fragment@0"),
+                 {"__symbols__",
+                  {{"sym", Str("/frag" + kEvil + "/__overlay__/x")}},
+                  {}}}},
+       absl::StatusCode::kDataLoss,
+       "label 'sym' names /frag" + kShown +
+           "/__overlay__/x, but the overlay has no /frag" + kShown +
+           "/__overlay__"});
+  // --- The board check (CheckBoard) --------------------------------------
+  cases.push_back({"overlay for another board",
+                   TestNode{"",
+                            {{"compatible", Str("other" + kEvil)}},
+                            {Fragment("fragment@0")}},
+                   absl::StatusCode::kFailedPrecondition,
+                   "hostile.dtbo: overlay is for \"other" + kShown +
+                       "\", but base.dtb (model \"evil" + kShown +
+                       "board\") is compatible with \"test,board" + kShown +
+                       "\""});
+  return cases;
+}
+
+TEST(ApplyOverlays, HostileTextIsEscapedInEveryMessage) {
+  const Fdt base = HostileBase();
+  for (const HostileCase& c : HostileCases()) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<Fdt> overlay = Build(c.overlay, "hostile.dtbo");
+    ASSERT_TRUE(overlay.ok()) << overlay.status();
+    auto out = ApplyOverlays(base, {*overlay}, {});
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.status().code(), c.code) << out.status();
+    const std::string message(out.status().message());
+    EXPECT_THAT(message, HasSubstr(c.expected));
+    EXPECT_TRUE(AllPrintable(message)) << message;
+  }
+}
+
+TEST(ApplyOverlays, HostileCompatibleOfAGraftedLabelIsEscaped) {
+  using fdt_handoff::Str;
+  // The symbol source's node claims a hostile compatible: CheckLabelNodes
+  // quotes both compatibles.
+  const absl::StatusOr<Fdt> source =
+      Build(TestNode{"",
+                     {},
+                     {{"soc",
+                       {},
+                       {{"uart@1000",
+                         {{"compatible", Strs({"other" + kEvil, "x"})}},
+                         {}}}},
+                      {"__symbols__", {{"src", Str("/soc/uart@1000")}}, {}}}},
+            "source.dtb");
+  ASSERT_TRUE(source.ok()) << source.status();
+  const absl::StatusOr<Fdt> overlay =
+      Build(WithFixups({{"src", Str(kRef)}}), "hostile.dtbo");
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  OverlayOptions options;
+  options.symbol_source = &*source;
+  auto out = ApplyOverlays(HostileBase(), {*overlay}, options);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string message(out.status().message());
+  EXPECT_THAT(message,
+              HasSubstr("label 'src' names /soc/uart@1000 with compatible "
+                        "\"other" +
+                        kShown + "\", \"x\" in source.dtb"));
+  EXPECT_TRUE(AllPrintable(message)) << message;
+}
+
+TEST(ApplyOverlays, HostileLabelOnAnOverlayNodeIsEscaped) {
+  // overlay-node-label.dtbo with its one symbol renamed: libfdt fails after
+  // the merge, and ExplainSymbols() quotes the label.
+  FdtEditor editor(Case("overlay-node-label.dtbo"));
+  ASSERT_TRUE(editor.DeleteProperty("/__symbols__", "myusb").ok());
+  ASSERT_TRUE(editor
+                  .SetPropertyString("/__symbols__", "my" + kEvil + "usb",
+                                     "/fragment@0/__overlay__")
+                  .ok());
+  auto overlay = std::move(editor).Finish("hostile.dtbo");
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  auto out = ApplyOverlays(Case("base.dtb"), {*overlay}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kNotFound);
+  const std::string message(out.status().message());
+  EXPECT_THAT(message,
+              HasSubstr("hostile.dtbo: /__symbols__ label 'my" + kShown +
+                        "usb' (/fragment@0/__overlay__): "
+                        "fragment@0's target cannot be found again"));
+  EXPECT_TRUE(AllPrintable(message)) << message;
+}
+
+TEST(ApplyOverlays, HostileFragmentNameOfATooDeepOverlayIsEscaped) {
+  // libfdt's refusal is explained by naming the fragment that fails.
+  TestNode chain{"n", {}, {}};
+  for (int i = 1; i < kMaxOverlayDepth; ++i) {
+    chain = TestNode{"n", {}, {std::move(chain)}};
+  }
+  const TestNode root{"",
+                      {},
+                      {{"frag" + kEvil + "@0",
+                        {{"target-path", fdt_handoff::Str("/")}},
+                        {{"__overlay__", {}, {std::move(chain)}}}}}};
+  const absl::StatusOr<Fdt> overlay = Build(root, "hostile.dtbo");
+  ASSERT_TRUE(overlay.ok()) << overlay.status();
+  auto out = ApplyOverlays(Case("base.dtb"), {*overlay}, {});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(out.status().message());
+  EXPECT_THAT(message,
+              HasSubstr("levels deep (/frag" + kShown + "@0/__overlay__/n/"));
+  EXPECT_THAT(message, HasSubstr("(in frag" + kShown + "@0)"));
+  EXPECT_TRUE(AllPrintable(message)) << message;
+}
+
 // Debian 12's libfdt 1.6.1 copies a phandle on an __overlay__ node onto the
 // target (tools/overlay_diff_test.cc shows fdtoverlay doing the same): the
 // overlay we ship must give none of its __overlay__ nodes a phandle.
