@@ -85,8 +85,8 @@ std::string TruncatedCause(absl::Span<const uint8_t> b) {
   }
   if (!problem.empty()) return problem;
   if (total > b.size()) {
-    return absl::StrFormat("header says %u bytes, only %u present", total,
-                           b.size());
+    return absl::StrFormat("the header says %u bytes, only %u are present",
+                           total, b.size());
   }
   // The reservation map ends with an entry of size 0 before totalsize
   // (fdt_num_mem_rsv()).
@@ -134,31 +134,44 @@ bool NodeNameMatches(absl::string_view node, absl::string_view wanted) {
          node[wanted.size()] == '@';
 }
 
-// Adds the facts a user needs next to the bare libfdt error name.
+// Why `bytes` is not a valid DTB, in words, with the facts a user needs
+// (the header field and its value): "truncated: the header says 22730
+// bytes, only 10000 are present". libfdt's name for it comes after, in
+// InvalidDtb(): the cause is what a reader needs first.
 std::string Explain(int err, absl::Span<const uint8_t> bytes) {
   switch (-err) {
     case FDT_ERR_BADMAGIC:
-      return absl::StrFormat(" (magic 0x%08x, expected 0xd00dfeed)",
+      return absl::StrFormat("bad magic number 0x%08x, expected 0xd00dfeed",
                              LoadBe32(bytes.data()));
     case FDT_ERR_TRUNCATED:
       if (bytes.size() < kHeaderSize) {
-        return absl::StrFormat(" (only %u bytes, less than the %u-byte header)",
-                               bytes.size(), kHeaderSize);
+        return absl::StrFormat(
+            "truncated: only %u bytes, less than the %u-byte header",
+            bytes.size(), kHeaderSize);
       }
-      return absl::StrCat(" (", TruncatedCause(bytes), ")");
+      return absl::StrCat("truncated: ", TruncatedCause(bytes));
     case FDT_ERR_BADSTRUCTURE:
-      return " (structure block is corrupt)";
+      return "corrupt structure block";
     case FDT_ERR_BADOFFSET:
-      return " (an offset, such as a property name's, points outside its "
-             "block)";
+      return "bad offset: an offset, such as a property name's, points "
+             "outside its block";
     case FDT_ERR_BADLAYOUT:
-      return " (blocks overlap or are out of order)";
+      return "bad layout: the blocks overlap or are out of order";
     case FDT_ERR_BADVERSION:
-      if (bytes.size() < kHeaderSize) return "";
-      return absl::StrCat(" (", BadVersionCause(bytes), ")");
+      if (bytes.size() < kHeaderSize) return "unsupported version";
+      return absl::StrCat("unsupported version: ", BadVersionCause(bytes));
     default:
-      return "";
+      return "refused by libfdt's checks";
   }
+}
+
+// "<origin>: not a valid DTB: <cause> (FDT_ERR_...)". kDataLoss whatever
+// libfdt calls it: a blob that fails validation is corrupt.
+absl::Status InvalidDtb(const std::string& origin, int err,
+                        absl::Span<const uint8_t> bytes) {
+  return absl::DataLossError(
+      absl::StrCat(origin, ": not a valid DTB: ", Explain(err, bytes), " (",
+                   FdtErrorName(err), ")"));
 }
 
 // "2097152-byte (2 MiB) arm64 limit", or "N-byte limit" for another cap.
@@ -348,11 +361,7 @@ int StructureReader::Path(absl::string_view path) const {
 
 absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
                                    std::string origin, size_t max_size) {
-  if (bytes.size() < 8) {
-    return absl::DataLossError(absl::StrCat(
-        origin, ": not a valid DTB: ", FdtErrorName(-FDT_ERR_TRUNCATED),
-        Explain(-FDT_ERR_TRUNCATED, bytes)));
-  }
+  if (bytes.size() < 8) return InvalidDtb(origin, -FDT_ERR_TRUNCATED, bytes);
   if (LoadBe32(bytes.data()) == FDT_MAGIC) {
     const uint32_t total = LoadBe32(bytes.data() + 4);
     if (total > max_size) {
@@ -372,12 +381,7 @@ absl::StatusOr<Fdt> Fdt::FromBytes(std::vector<uint8_t> bytes,
   if (err == 0 && fdt_next_tag(bytes.data(), 0, &next) != FDT_BEGIN_NODE) {
     err = -FDT_ERR_BADSTRUCTURE;
   }
-  if (err != 0) {
-    // Whatever libfdt calls it, a blob that fails validation is corrupt.
-    return absl::DataLossError(
-        absl::StrCat(origin, ": not a valid DTB: ", FdtErrorName(err),
-                     Explain(err, bytes)));
-  }
+  if (err != 0) return InvalidDtb(origin, err, bytes);
   bytes.resize(fdt_totalsize(bytes.data()));
   // Below version 17 the precheck's block size is not the header's; ask
   // the tree later instead.

@@ -51,13 +51,14 @@ class Fdt {
   // description like "overlay result") prefixes every error about this blob.
   //
   // Returns:
-  //   kDataLoss          not a valid DTB: the message names the libfdt error
-  //                      (FDT_ERR_TRUNCATED, FDT_ERR_BADMAGIC,
-  //                      FDT_ERR_BADVERSION, FDT_ERR_BADSTRUCTURE, ...) and,
-  //                      for the header errors, the field and its value
-  //                      ("off_dt_struct 0x38 + size_dt_struct 4096 ends at
-  //                      4152, past totalsize 4000", "last_comp_version 18
-  //                      is newer than libfdt supports (17)").
+  //   kDataLoss          not a valid DTB. The message gives the cause in
+  //                      words first (for the header errors with the field
+  //                      and its value), then libfdt's name in parentheses:
+  //                      "x.dtb: not a valid DTB: truncated: off_dt_struct
+  //                      0x38 + size_dt_struct 4096 ends at 4152, past
+  //                      totalsize 4000 (FDT_ERR_TRUNCATED)"; "unsupported
+  //                      version: last_comp_version 18 is newer than libfdt
+  //                      supports (17) (FDT_ERR_BADVERSION)".
   //   kResourceExhausted totalsize exceeds `max_size` (arm64's 2 MiB).
   //
   // The checks walk the structure block in loops: a tree nested tens of

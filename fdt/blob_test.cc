@@ -89,14 +89,16 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
   {
     std::vector<uint8_t> b(good.begin(), good.begin() + good.size() / 2);
     cases.push_back({"truncated", b, absl::StatusCode::kDataLoss,
-                     absl::StrCat("truncated.dtb: not a valid DTB: "
-                                  "FDT_ERR_TRUNCATED (header says ",
+                     absl::StrCat("truncated.dtb: not a valid DTB: truncated: "
+                                  "the header says ",
                                   good.size(), " bytes, only ", b.size(),
-                                  " present)")});
+                                  " are present (FDT_ERR_TRUNCATED)")});
   }
-  cases.push_back({"tiny", {0xd0, 0x0d}, absl::StatusCode::kDataLoss,
-                   "tiny.dtb: not a valid DTB: FDT_ERR_TRUNCATED (only 2 "
-                   "bytes, less than the 40-byte header)"});
+  cases.push_back({"tiny",
+                   {0xd0, 0x0d},
+                   absl::StatusCode::kDataLoss,
+                   "tiny.dtb: not a valid DTB: truncated: only 2 bytes, less "
+                   "than the 40-byte header (FDT_ERR_TRUNCATED)"});
   // Header fields that put a block outside the blob: each message names the
   // field, its value and the bound it breaks, not the file's length.
   const uint32_t total = static_cast<uint32_t>(good.size());
@@ -138,8 +140,8 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     std::vector<uint8_t> b = good;
     StoreBe32(f.value, b.data() + f.offset);
     cases.push_back({f.name, b, absl::StatusCode::kDataLoss,
-                     absl::StrCat(f.name, ".dtb: not a valid DTB: "
-                                  "FDT_ERR_TRUNCATED (", f.cause, ")")});
+                     absl::StrCat(f.name, ".dtb: not a valid DTB: truncated: ",
+                                  f.cause, " (FDT_ERR_TRUNCATED)")});
   }
   {
     // A reservation map with no size-0 entry before totalsize: move it to
@@ -151,9 +153,10 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     const uint32_t off_rsvmap = total;
     cases.push_back(
         {"rsvmap", b, absl::StatusCode::kDataLoss,
-         absl::StrFormat("rsvmap.dtb: not a valid DTB: FDT_ERR_TRUNCATED (the "
-                         "memory reservation map at off_mem_rsvmap 0x%x has "
-                         "no terminating entry before totalsize %u)",
+         absl::StrFormat("rsvmap.dtb: not a valid DTB: truncated: the memory "
+                         "reservation map at off_mem_rsvmap 0x%x has no "
+                         "terminating entry before totalsize %u "
+                         "(FDT_ERR_TRUNCATED)",
                          off_rsvmap, total + 64)});
   }
   {
@@ -161,32 +164,33 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     StoreBe32(18, b.data() + 24);  // last_comp_version
     StoreBe32(18, b.data() + 20);  // version
     cases.push_back({"too_new", b, absl::StatusCode::kDataLoss,
-                     "too_new.dtb: not a valid DTB: FDT_ERR_BADVERSION "
-                     "(last_comp_version 18 is newer than libfdt supports "
-                     "(17))"});
+                     "too_new.dtb: not a valid DTB: unsupported version: "
+                     "last_comp_version 18 is newer than libfdt supports "
+                     "(17) (FDT_ERR_BADVERSION)"});
   }
   {
     std::vector<uint8_t> b = good;
     StoreBe32(15, b.data() + 20);  // version
     StoreBe32(2, b.data() + 24);   // last_comp_version
     cases.push_back({"too_old", b, absl::StatusCode::kDataLoss,
-                     "too_old.dtb: not a valid DTB: FDT_ERR_BADVERSION "
-                     "(version 15; 16 or newer is needed)"});
+                     "too_old.dtb: not a valid DTB: unsupported version: "
+                     "version 15; 16 or newer is needed (FDT_ERR_BADVERSION)"});
   }
   {
     std::vector<uint8_t> b = good;
     StoreBe32(16, b.data() + 20);  // version below last_comp_version 17
     StoreBe32(17, b.data() + 24);
     cases.push_back({"inverted", b, absl::StatusCode::kDataLoss,
-                     "inverted.dtb: not a valid DTB: FDT_ERR_BADVERSION "
-                     "(version 16 is older than last_comp_version 17)"});
+                     "inverted.dtb: not a valid DTB: unsupported version: "
+                     "version 16 is older than last_comp_version 17 "
+                     "(FDT_ERR_BADVERSION)"});
   }
   {
     std::vector<uint8_t> b = good;
     StoreBe32(0x12345678, b.data());
     cases.push_back({"badmagic", b, absl::StatusCode::kDataLoss,
-                     "badmagic.dtb: not a valid DTB: FDT_ERR_BADMAGIC (magic "
-                     "0x12345678, expected 0xd00dfeed)"});
+                     "badmagic.dtb: not a valid DTB: bad magic number "
+                     "0x12345678, expected 0xd00dfeed (FDT_ERR_BADMAGIC)"});
   }
   {
     // The first structure token must be FDT_BEGIN_NODE (1); make it 9.
@@ -194,8 +198,8 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
     const uint32_t off_struct = fdt_off_dt_struct(good.data());
     StoreBe32(9, b.data() + off_struct);
     cases.push_back({"badstruct", b, absl::StatusCode::kDataLoss,
-                     "badstruct.dtb: not a valid DTB: FDT_ERR_BADSTRUCTURE "
-                     "(structure block is corrupt)"});
+                     "badstruct.dtb: not a valid DTB: corrupt structure "
+                     "block (FDT_ERR_BADSTRUCTURE)"});
   }
   {
     // A property whose name offset points past the strings block.
@@ -207,9 +211,9 @@ TEST(Fdt, RefusesMalformedBlobsWithExactErrors) {
               static_cast<uint32_t>(FDT_PROP));
     StoreBe32(0x7fff0000, b.data() + off_struct + 16);
     cases.push_back({"badstring", b, absl::StatusCode::kDataLoss,
-                     "badstring.dtb: not a valid DTB: FDT_ERR_BADOFFSET (an "
-                     "offset, such as a property name's, points outside its "
-                     "block)"});
+                     "badstring.dtb: not a valid DTB: bad offset: an offset, "
+                     "such as a property name's, points outside its block "
+                     "(FDT_ERR_BADOFFSET)"});
   }
   for (const Case& c : cases) {
     auto fdt = Fdt::FromBytes(c.bytes, absl::StrCat(c.name, ".dtb"));

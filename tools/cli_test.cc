@@ -248,11 +248,13 @@ TEST(Cli, BadInputsExitOneNamingTheFile) {
   ASSERT_TRUE(WriteFileAtomic(truncated, bytes).ok());
   const std::vector<Case> cases = {
       {{"reconcile", "--dtb", "/nonexistent.dtb", "--no-live", "-o", out},
-       "fdt-handoff: /nonexistent.dtb: cannot open: No such file or directory\n"},
+       "fdt-handoff: /nonexistent.dtb: cannot open: No such file or "
+       "directory\n"},
       {{"reconcile", "--dtb", truncated, "--no-live", "-o", out},
        absl::StrCat("fdt-handoff: ", truncated,
-                    ": not a valid DTB: FDT_ERR_TRUNCATED (header says ",
-                    FileBytesOrEmpty(kPlain72).size(), " bytes, only 1000 present)\n")},
+                    ": not a valid DTB: truncated: the header says ",
+                    FileBytesOrEmpty(kPlain72).size(),
+                    " bytes, only 1000 are present (FDT_ERR_TRUNCATED)\n")},
       {{"reconcile", "--dtb", kPlain72, "--no-live", "-o", out},
        absl::StrCat("fdt-handoff: memory: no RAM description: no live FDT was "
                     "given, the target ",
@@ -282,7 +284,8 @@ TEST(Cli, BadInputsExitOneNamingTheFile) {
                     "\"xunlong,orangepi-zero2w\", \"allwinner,sun50i-h618\"; "
                     "pass --force to apply it anyway\n")},
       {{"diff", kPlain72, "/nonexistent.dtb"},
-       "fdt-handoff: /nonexistent.dtb: cannot open: No such file or directory\n"},
+       "fdt-handoff: /nonexistent.dtb: cannot open: No such file or "
+       "directory\n"},
   };
   for (const Case& c : cases) {
     CliRun r = Cli(c.args);
