@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/optional.h"
 #include "fdt/status_macros.h"
+#include "fdt/unique_fd.h"
 
 namespace fdt_handoff {
 namespace {
@@ -21,25 +22,6 @@ absl::Status ErrnoStatus(int err, absl::string_view what,
                          absl::string_view path) {
   return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", what));
 }
-
-// Closes a descriptor on scope exit.
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 absl::Status CheckRegularInput(mode_t mode, const std::string& path) {
   if (S_ISREG(mode)) return absl::OkStatus();
@@ -50,22 +32,19 @@ absl::Status CheckRegularInput(mode_t mode, const std::string& path) {
 // Opens `path` read-only if it is a regular file, checked both before the
 // open (opening a device can have effects of its own) and on the open
 // descriptor (it may have been swapped since). Fills `*st` from fstat().
-// The caller owns the descriptor.
-absl::StatusOr<int> OpenRegularInput(const std::string& path,
-                                     struct stat* st) {
+absl::StatusOr<UniqueFd> OpenRegularInput(const std::string& path,
+                                          struct stat* st) {
   if (stat(path.c_str(), st) != 0) {
     return ErrnoStatus(errno, "cannot open", path);
   }
   RETURN_IF_ERROR(CheckRegularInput(st->st_mode, path));
   // O_NONBLOCK: if a FIFO was swapped in since, open() must not wait for a
   // writer; fstat() below then refuses it. No effect on regular files.
-  const int fd =
-      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
-  FdCloser closer(fd);
-  if (fstat(fd, st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) return ErrnoStatus(errno, "cannot open", path);
+  if (fstat(fd.get(), st) != 0) return ErrnoStatus(errno, "cannot stat", path);
   RETURN_IF_ERROR(CheckRegularInput(st->st_mode, path));
-  return closer.Release();
+  return fd;
 }
 
 // Reads `fd` (a regular file of `st_size` bytes, 0 when unknown) to EOF.
@@ -149,17 +128,17 @@ std::string RandomSuffix(int attempt) {
 
 // Creates `<dir>.fdt-handoff.XXXXXX` exclusively with `mode` (less the
 // umask, which open() applies); sets `*tmp` to its name.
-absl::StatusOr<int> CreateTemp(const std::string& path, mode_t mode,
-                               std::string* tmp) {
+absl::StatusOr<UniqueFd> CreateTemp(const std::string& path, mode_t mode,
+                                    std::string* tmp) {
   const size_t slash = path.rfind('/');
   const std::string prefix =
       slash == std::string::npos ? "" : path.substr(0, slash + 1);
   for (int attempt = 0; attempt < 100; ++attempt) {
     *tmp = absl::StrCat(prefix, ".fdt-handoff.", RandomSuffix(attempt));
-    const int fd = open(tmp->c_str(),
-                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                        mode);
-    if (fd >= 0) return fd;
+    UniqueFd fd(open(tmp->c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     mode));
+    if (fd.valid()) return fd;
     if (errno == EEXIST) continue;
     const int err = errno;
     const std::string dir = prefix.empty() ? "." : prefix;
@@ -226,20 +205,18 @@ const char* FileTypeName(mode_t mode) {
 absl::StatusOr<std::vector<uint8_t>> ReadFile(const std::string& path,
                                               uint64_t max_size) {
   struct stat st;
-  ASSIGN_OR_RETURN(const int fd, OpenRegularInput(path, &st));
-  FdCloser closer(fd);
-  return ReadAll(fd, st.st_size, path, max_size);
+  ASSIGN_OR_RETURN(const UniqueFd fd, OpenRegularInput(path, &st));
+  return ReadAll(fd.get(), st.st_size, path, max_size);
 }
 
 absl::StatusOr<std::vector<uint8_t>> ReadFileHead(const std::string& path,
                                                   size_t count) {
   struct stat st;
-  ASSIGN_OR_RETURN(const int fd, OpenRegularInput(path, &st));
-  FdCloser closer(fd);
+  ASSIGN_OR_RETURN(const UniqueFd fd, OpenRegularInput(path, &st));
   std::vector<uint8_t> bytes(count);
   size_t done = 0;
   while (done < count) {
-    const ssize_t n = read(fd, bytes.data() + done, count - done);
+    const ssize_t n = read(fd.get(), bytes.data() + done, count - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(errno, "read error", path);
@@ -262,16 +239,19 @@ absl::Status WriteFileAtomic(const std::string& path,
                              const WriteOptions& options) {
   ASSIGN_OR_RETURN(const absl::optional<mode_t> existing, ExistingMode(path));
   std::string tmp_path;
-  ASSIGN_OR_RETURN(const int fd,
-                   CreateTemp(path, options.owner_only ? 0600 : 0666, &tmp_path));
-  FdCloser closer(fd);
+  ASSIGN_OR_RETURN(
+      UniqueFd fd,
+      CreateTemp(path, options.owner_only ? 0600 : 0666, &tmp_path));
   TempFile tmp(std::move(tmp_path), options.on_temp_file);
-  RETURN_IF_ERROR(WriteAll(fd, bytes, path));
-  if (existing.has_value() && fchmod(fd, *existing) != 0) {
+  RETURN_IF_ERROR(WriteAll(fd.get(), bytes, path));
+  if (existing.has_value() && fchmod(fd.get(), *existing) != 0) {
     return ErrnoStatus(errno, "cannot keep the mode of", path);
   }
-  if (fsync(fd) != 0) return ErrnoStatus(errno, "fsync failed for", path);
-  if (close(closer.Release()) != 0) {
+  if (fsync(fd.get()) != 0) {
+    return ErrnoStatus(errno, "fsync failed for", path);
+  }
+  // Closed by hand: a failed close() of a written file is an error.
+  if (close(fd.release()) != 0) {
     return ErrnoStatus(errno, "close failed for", path);
   }
   if (rename(tmp.path().c_str(), path.c_str()) != 0) {

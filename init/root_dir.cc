@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fdt/status_macros.h"
+#include "fdt/unique_fd.h"
 
 namespace fdt_handoff {
 namespace {
@@ -21,19 +22,6 @@ namespace {
 // Linux's MAXSYMLINKS: the most links one lookup may follow.
 constexpr int kMaxLinks = 40;
 constexpr int kOpenFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
-
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-  ~FdCloser() {
-    if (fd_ >= 0) close(fd_);
-  }
-
- private:
-  int fd_;
-};
 
 // Components to walk, last one first (so the walk pops from the back).
 void PushComponents(absl::string_view path, std::vector<std::string>& todo) {
@@ -189,10 +177,10 @@ absl::StatusOr<int> RootDir::OpenInRoot(absl::string_view path) const {
 
 absl::StatusOr<std::vector<uint8_t>> RootDir::ReadFile(
     absl::string_view path, uint64_t max_size) const {
-  ASSIGN_OR_RETURN(const int fd, OpenInRoot(path));
-  FdCloser closer(fd);
+  ASSIGN_OR_RETURN(const int opened, OpenInRoot(path));
+  const UniqueFd fd(opened);
   struct stat st;
-  if (fstat(fd, &st) != 0) {
+  if (fstat(fd.get(), &st) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat(Describe(path), ": stat"));
   }
   if (!S_ISREG(st.st_mode)) {
@@ -207,7 +195,7 @@ absl::StatusOr<std::vector<uint8_t>> RootDir::ReadFile(
   std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = read(fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = read(fd.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       return absl::ErrnoToStatus(errno, absl::StrCat(Describe(path), ": read"));

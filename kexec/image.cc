@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "fdt/endian.h"
 #include "fdt/file_io.h"
 #include "fdt/status_macros.h"
+#include "fdt/unique_fd.h"
 #include "kexec/decompress.h"
 
 namespace fdt_handoff {
@@ -755,14 +755,6 @@ absl::Status ErrnoError(int err, absl::string_view what,
   return absl::ErrnoToStatus(err, absl::StrCat(path, ": ", what));
 }
 
-// Closes a file descriptor on every path out of ReadInitrd().
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) close(fd);
-  }
-};
-
 // Initrds are regular files; a FIFO would block, a device be read forever.
 absl::Status CheckRegular(const struct stat& st, const std::string& path) {
   if (S_ISREG(st.st_mode)) return absl::OkStatus();
@@ -780,9 +772,10 @@ absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
     return ErrnoError(errno, "cannot open the initrd", path);
   }
   RETURN_IF_ERROR(CheckRegular(st, path));
-  FdCloser f{open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
-  if (f.fd < 0) return ErrnoError(errno, "cannot open the initrd", path);
-  if (fstat(f.fd, &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  // Closed on every path out: the mapping does not need it open.
+  const UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(errno, "cannot open the initrd", path);
+  if (fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
   RETURN_IF_ERROR(CheckRegular(st, path));  // Swapped in meanwhile?
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size == 0) {
@@ -795,7 +788,7 @@ absl::StatusOr<Initrd> ReadInitrd(const std::string& path, uint64_t max_bytes,
         " bytes of ", limit_name, "; not reading it"));
   }
   Initrd out;
-  ASSIGN_OR_RETURN(out.file, MappedFile::FromDescriptor(f.fd, size, path));
+  ASSIGN_OR_RETURN(out.file, MappedFile::FromDescriptor(fd.get(), size, path));
   out.payload = out.file.bytes();
   if (IsUbootLegacy(out.payload)) {
     ASSIGN_OR_RETURN(const UbootLegacy uboot,

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "fdt/file_io.h"
 #include "fdt/status_macros.h"
+#include "fdt/unique_fd.h"
 
 namespace fdt_handoff {
 namespace {
@@ -26,15 +27,6 @@ absl::Status CheckRegular(const struct stat& st, const std::string& path) {
   return absl::FailedPreconditionError(absl::StrCat(
       path, ": is a ", FileTypeName(st.st_mode), ", not a regular file"));
 }
-
-// Closes the descriptor on every path out of Open(); the mapping does not
-// need it open.
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) close(fd);
-  }
-};
 
 }  // namespace
 
@@ -78,9 +70,11 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
     return ErrnoError(errno, "cannot open", path);
   }
   RETURN_IF_ERROR(CheckRegular(st, path));
-  FdCloser f{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
-  if (f.fd < 0) return ErrnoError(errno, "cannot open", path);
-  if (fstat(f.fd, &st) != 0) return ErrnoError(errno, "cannot stat", path);
+  // Closed on every path out: the mapping does not need it open.
+  const UniqueFd fd(
+      open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd.valid()) return ErrnoError(errno, "cannot open", path);
+  if (fstat(fd.get(), &st) != 0) return ErrnoError(errno, "cannot stat", path);
   RETURN_IF_ERROR(CheckRegular(st, path));  // Swapped in meanwhile?
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size > max_size) {
@@ -88,7 +82,7 @@ absl::StatusOr<MappedFile> MappedFile::Open(const std::string& path,
         path, ": ", size, " bytes is larger than the ", max_size,
         "-byte limit"));
   }
-  if (size > 0) return FromDescriptor(f.fd, size, path);
+  if (size > 0) return FromDescriptor(fd.get(), size, path);
   // /proc and /sys report size 0 for files with content: read to EOF.
   ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path, max_size));
   return FromBytes(std::move(bytes));
