@@ -57,6 +57,13 @@ inline constexpr size_t kCommandLineSize = 2048;
 //                     and would cut the rest".
 absl::Status CheckCommandLine(absl::string_view cmdline);
 
+// FirstControlByte()
+//
+// The offset of the first byte CheckCommandLine() refuses as a control byte
+// (below 0x20, or 0x7f), or absl::string_view::npos. For a caller that
+// builds the command line from several settings and names the one at fault.
+size_t FirstControlByte(absl::string_view text);
+
 }  // namespace fdt_handoff
 
 #endif  // FDT_COMMAND_LINE_H_

@@ -56,6 +56,15 @@ TEST(CheckCommandLine, Table) {
   }
 }
 
+TEST(FirstControlByte, FindsWhatCheckCommandLineRefuses) {
+  EXPECT_EQ(FirstControlByte(""), absl::string_view::npos);
+  EXPECT_EQ(FirstControlByte("root=/dev/md127 ~\x80\xff"),
+            absl::string_view::npos);
+  EXPECT_EQ(FirstControlByte("rootdev=/dev/md0\r"), 16u);
+  EXPECT_EQ(FirstControlByte(std::string(3000, 'a') + "\x7f\n"), 3000u);
+  EXPECT_EQ(FirstControlByte(absl::string_view("\0", 1)), 0u);
+}
+
 TEST(CheckCommandLine, LimitIsArm64s) {
   EXPECT_EQ(kCommandLineSize, 2048u);
   EXPECT_TRUE(CheckCommandLine(std::string(kCommandLineSize - 1, 'a')).ok());
