@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fdt/command_line.h"
 #include "fdt/endian.h"
 #include "fdt/escape.h"
 #include "fdt/memory.h"
@@ -364,20 +365,13 @@ absl::Status DeleteChosen(RuleContext& c,
 
 absl::Status BootargsRule(RuleContext& c) {
   RETURN_IF_ERROR(EnsureChosen(c));
-  std::vector<std::string> parts;
-  if (c.options.reused_cmdline.has_value()) {
-    const std::string reused = StripBootImage(*c.options.reused_cmdline);
-    if (!reused.empty()) parts.push_back(reused);
-  }
-  if (c.options.append.has_value() && !c.options.append->empty()) {
-    parts.push_back(*c.options.append);
-  }
-  if (!c.options.append.has_value() && !c.options.reused_cmdline.has_value()) {
+  const absl::optional<std::string> bootargs = KernelCommandLine(c.options);
+  if (!bootargs.has_value()) {
     return DeleteChosen(c, {"bootargs"}, "no command line given");
   }
-  const std::string bootargs = absl::StrJoin(parts, " ");
-  RETURN_IF_ERROR(c.editor.SetPropertyString("/chosen", "bootargs", bootargs));
-  c.Note(absl::StrCat("/chosen:bootargs = \"", bootargs, "\""));
+  // Checked by Reconcile() before the overlays (CheckOptions()).
+  RETURN_IF_ERROR(c.editor.SetPropertyString("/chosen", "bootargs", *bootargs));
+  c.Note(absl::StrCat("/chosen:bootargs = \"", *bootargs, "\""));
   return absl::OkStatus();
 }
 
@@ -526,9 +520,30 @@ std::string ReconcileReport::Format() const {
   return out;
 }
 
-absl::StatusOr<Fdt> Reconcile(const Fdt& target,
-                              const ReconcileOptions& options,
-                              ReconcileReport* report) {
+absl::optional<std::string> KernelCommandLine(const ReconcileOptions& options) {
+  if (!options.append.has_value() && !options.reused_cmdline.has_value()) {
+    return absl::nullopt;
+  }
+  std::vector<std::string> parts;
+  if (options.reused_cmdline.has_value()) {
+    std::string reused = StripBootImage(*options.reused_cmdline);
+    if (!reused.empty()) parts.push_back(std::move(reused));
+  }
+  if (options.append.has_value() && !options.append->empty()) {
+    parts.push_back(*options.append);
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+namespace {
+
+bool Skipped(const ReconcileOptions& options, absl::string_view rule) {
+  return std::find(options.skip_rules.begin(), options.skip_rules.end(),
+                   rule) != options.skip_rules.end();
+}
+
+// What can be refused before any overlay or rule runs.
+absl::Status CheckOptions(const ReconcileOptions& options) {
   for (const std::string& skip : options.skip_rules) {
     bool known = false;
     for (const ReconcileRule& r : kPolicy) known |= r.name == skip;
@@ -547,6 +562,22 @@ absl::StatusOr<Fdt> Reconcile(const Fdt& target,
         "initrd: end 0x%x is not above start 0x%x", *options.initrd_end,
         *options.initrd_start));
   }
+  const absl::optional<std::string> bootargs = KernelCommandLine(options);
+  if (bootargs.has_value() && !Skipped(options, "bootargs")) {
+    const absl::Status s = CheckCommandLine(*bootargs);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("bootargs: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Fdt> Reconcile(const Fdt& target,
+                              const ReconcileOptions& options,
+                              ReconcileReport* report) {
+  RETURN_IF_ERROR(CheckOptions(options));
   ReconcileReport local_report;
   ReconcileReport& rep = report != nullptr ? *report : local_report;
 
@@ -571,10 +602,7 @@ absl::StatusOr<Fdt> Reconcile(const Fdt& target,
   }
   absl::optional<Tree> full_target, full_live;
   for (const ReconcileRule& rule : kPolicy) {
-    if (std::find(options.skip_rules.begin(), options.skip_rules.end(),
-                  rule.name) != options.skip_rules.end()) {
-      continue;
-    }
+    if (Skipped(options, rule.name)) continue;
     RuleContext context{editor,
                         target_tree,
                         live_tree.has_value() ? &*live_tree : nullptr,

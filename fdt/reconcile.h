@@ -68,7 +68,8 @@ struct ReconcileOptions {
   // Kernel command line, kexec-tools' arm64 semantics: --append and
   // --command-line are one option (the last one wins); --reuse-cmdline puts
   // /proc/cmdline, minus BOOT_IMAGE=, in front of it. When neither is set,
-  // /chosen/bootargs is deleted.
+  // /chosen/bootargs is deleted. The joined line (KernelCommandLine()) must
+  // pass CheckCommandLine(): at most 2047 bytes of printable text.
   absl::optional<std::string> append;
   absl::optional<std::string> reused_cmdline;  // /proc/cmdline's contents.
 
@@ -126,6 +127,15 @@ absl::Span<const ReconcileRule> ReconcilePolicy();
 // get_command_line() does), with the trailing newline removed.
 std::string StripBootImage(absl::string_view cmdline);
 
+// KernelCommandLine()
+//
+// The /chosen/bootargs the bootargs rule writes: StripBootImage() of
+// `reused_cmdline`, a space, then `append` (an empty part and its space are
+// left out). Unset when neither is set: the rule deletes bootargs.
+// Reconcile() refuses it unless CheckCommandLine() (fdt/command_line.h)
+// accepts it.
+absl::optional<std::string> KernelCommandLine(const ReconcileOptions& options);
+
 // Reconcile()
 //
 // Returns a packed copy of `target` with the overlays applied and every rule
@@ -139,7 +149,12 @@ std::string StripBootImage(absl::string_view cmdline);
 //                       live /memory, /reserved-memory (live or target) or
 //                       live /memreserve/ range whose base + size wraps past
 //                       2^64 (the message names the file, node and entry);
-//                       an overlay nested deeper than kMaxOverlayDepth.
+//                       an overlay nested deeper than kMaxOverlayDepth;
+//                       unless the bootargs rule is skipped, a
+//                       KernelCommandLine() that CheckCommandLine() refuses
+//                       (2048 bytes or more, or a control byte): the
+//                       message is "bootargs: " and CheckCommandLine()'s,
+//                       and nothing else has run.
 //   kNotFound           an overlay label/target missing (see overlay.h).
 //   kOutOfRange         a memory address that does not fit the target's
 //                       #address-cells/#size-cells.

@@ -260,6 +260,88 @@ TEST_F(ReconcileTest, ReuseCmdlineDropsBootImageAndPrependsToAppend) {
             "console=ttyS0,115200 md_mod.start_ro=1");
 }
 
+// The bootargs rule's limits (fdt/command_line.h), on the joined line:
+// /proc/cmdline minus BOOT_IMAGE=, a space, --append.
+TEST_F(ReconcileTest, CommandLineIsCheckedBeforeAnythingRuns) {
+  const std::string kTooLong =
+      " bytes; arm64 takes at most 2047 (COMMAND_LINE_SIZE 2048, NUL "
+      "included) and would cut the rest";
+  const std::string kControl =
+      "; the kernel command line (/chosen/bootargs) takes printable text "
+      "(separate parameters with spaces)";
+  const struct {
+    const char* name;
+    absl::optional<std::string> reused;
+    absl::optional<std::string> append;
+    std::string error;  // Empty: accepted, and bootargs is the joined line.
+  } kCases[] = {
+      {"2047 bytes", absl::nullopt, std::string(2047, 'a'), ""},
+      {"2048 bytes", absl::nullopt, std::string(2048, 'a'),
+       "bootargs: the kernel command line (/chosen/bootargs) would be 2048" +
+           kTooLong},
+      {"1023 + space + 1023 reused and appended", std::string(1023, 'r'),
+       std::string(1023, 'a'), ""},
+      {"1024 + space + 1023", std::string(1024, 'r'), std::string(1023, 'a'),
+       "bootargs: the kernel command line (/chosen/bootargs) would be 2048" +
+           kTooLong},
+      {"BOOT_IMAGE= does not count",
+       "BOOT_IMAGE=/boot/vmlinuz-6.12 " + std::string(2047, 'r') + "\n",
+       absl::nullopt, ""},
+      {"empty append", absl::nullopt, std::string(), ""},
+      {"newline in --append, offset in the joined line", std::string("quiet"),
+       std::string("root=/dev/md127\ninit=/bin/sh"),
+       "bootargs: control byte \\x0a at offset 21" + kControl},
+      {"tab", absl::nullopt, std::string("quiet\tsplash"),
+       "bootargs: control byte \\x09 at offset 5" + kControl},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    options_.reused_cmdline = c.reused;
+    options_.append = c.append;
+    ReconcileReport report;
+    auto out = Reconcile(target_, options_, &report);
+    if (!c.error.empty()) {
+      ASSERT_FALSE(out.ok());
+      EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_EQ(out.status().message(), c.error);
+      // Refused before the overlays and the rules: nothing was done.
+      EXPECT_TRUE(report.overlays.applied.empty());
+      EXPECT_TRUE(report.changes.empty());
+      continue;
+    }
+    ASSERT_TRUE(out.ok()) << out.status();
+    auto tree = ParseTree(*out);
+    ASSERT_TRUE(tree.ok()) << tree.status();
+    const Property* bootargs = Prop(*tree, "/chosen", "bootargs");
+    ASSERT_NE(bootargs, nullptr);
+    EXPECT_EQ(PropertyStrings(*bootargs)[0], KernelCommandLine(options_));
+    EXPECT_LE(PropertyStrings(*bootargs)[0].size(), 2047u);
+  }
+}
+
+TEST_F(ReconcileTest, SkippedBootargsRuleChecksNoCommandLine) {
+  options_.append = std::string(3000, 'a');
+  options_.skip_rules = {"bootargs"};
+  const Fdt with = Edit(target_, [](FdtEditor& e) {
+    ASSERT_TRUE(e.SetPropertyString("/chosen", "bootargs", "kept").ok());
+  });
+  const Tree t = Run(with);
+  EXPECT_EQ(PropertyStrings(*Prop(t, "/chosen", "bootargs"))[0], "kept");
+}
+
+TEST(KernelCommandLine, JoinsLikeKexecTools) {
+  ReconcileOptions o;
+  EXPECT_EQ(KernelCommandLine(o), absl::nullopt);
+  o.append = "";
+  EXPECT_EQ(KernelCommandLine(o), "");
+  o.reused_cmdline = "BOOT_IMAGE=/Image console=ttyS0,115200\n";
+  EXPECT_EQ(KernelCommandLine(o), "console=ttyS0,115200");
+  o.append = "quiet";
+  EXPECT_EQ(KernelCommandLine(o), "console=ttyS0,115200 quiet");
+  o.reused_cmdline = "BOOT_IMAGE=/Image\n";
+  EXPECT_EQ(KernelCommandLine(o), "quiet");
+}
+
 TEST_F(ReconcileTest, MacFollowsTheEthernetAliasOrCompatibleAndReg) {
   // A Zero 3 (emac0 behind ethernet0) as the live tree, with U-Boot's
   // local-mac-address, reconciled onto the 7.2 Zero 3 DTB.
@@ -328,8 +410,18 @@ TEST_F(ReconcileTest, SkippedRuleLeavesItsPartAlone) {
 }
 
 TEST_F(ReconcileTest, ResultOverTwoMebibytesIsRefused) {
-  options_.append = std::string(kMaxDtbSize, 'x');
-  auto out = Reconcile(target_, options_);
+  // A target and a live /serial-number of 1.25 MiB each: both are valid
+  // DTBs, the target with the serial number is not. (A command line that
+  // long is refused before the rules run: see CommandLineIsChecked... below.)
+  const std::string big(kMaxDtbSize * 5 / 8, 'x');
+  const Fdt target = Edit(target_, [&big](FdtEditor& e) {
+    ASSERT_TRUE(e.SetPropertyString("/", "x-padding", big).ok());
+  });
+  const Fdt live = Edit(live_, [&big](FdtEditor& e) {
+    ASSERT_TRUE(e.SetPropertyString("/", "serial-number", big).ok());
+  });
+  options_.live = &live;
+  auto out = Reconcile(target, options_);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kResourceExhausted);
   // Refused while growing or when packed, depending on where the slack ran
@@ -417,12 +509,15 @@ TEST_F(ReconcileTest, ControlBytesReachTheReportEscaped) {
         e.SetPropertyString("/", "serial-number", "ab\ncd\x1b[31m").ok());
   });
   options_.live = &live;
-  options_.append = "quiet\nsystemd.unit=evil";
+  // The command line holds no control byte (Reconcile() refuses one, see
+  // CommandLine below), but bytes above 0x7e pass and are escaped too.
+  options_.append = "quiet label=caf\xc3\xa9";
   ASSERT_TRUE(Reconcile(target_, options_, &report_).ok());
   const std::string text = report_.Format();
   EXPECT_THAT(text, HasSubstr("/serial-number = \"ab\\x0acd\\x1b[31m\" "
                               "from live FDT\n"));
-  EXPECT_THAT(text, HasSubstr("/chosen:bootargs = \"quiet\\x0asystemd.unit=evil\"\n"));
+  EXPECT_THAT(text,
+              HasSubstr("/chosen:bootargs = \"quiet label=caf\\xc3\\xa9\"\n"));
   for (char c : text) {
     EXPECT_TRUE(c == '\n' || (c >= 0x20 && c <= 0x7e)) << static_cast<int>(c);
   }

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "fdt/command_line.h"
+#include "fdt/status_macros.h"
 
 namespace fdt_handoff {
 namespace {
@@ -22,9 +24,7 @@ size_t LineOf(absl::string_view text, size_t pos) {
 }
 
 bool HasControl(absl::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return FirstControlByte(s) != absl::string_view::npos;
 }
 
 // What U-Boot accepts silently but a board owner would not expect.
@@ -247,6 +247,38 @@ std::string BuildBootargs(UbootEnv& env) {
   return bootargs;
 }
 
+// The variables BuildBootargs() puts into bootargs, in its order; the rest
+// of bootargs is the script's own printable text.
+constexpr const char* kBootargsVariables[] = {
+    "rootdev",  "rootfstype",       "consoleargs", "verbosity",
+    "partuuid", "usbstoragequirks", "extraargs",   "extraboardargs"};
+
+// `bootargs` must pass CheckCommandLine() (fdt/command_line.h); the error
+// names the variable to fix: the first one holding the line's first control
+// byte (the offset is into its value), else the longest one.
+absl::Status CheckBootargs(const UbootEnv& env, absl::string_view bootargs,
+                           absl::string_view origin) {
+  const absl::Status whole = CheckCommandLine(bootargs);
+  if (whole.ok()) return whole;
+  const size_t bad = FirstControlByte(bootargs);
+  std::string longest = kBootargsVariables[0];
+  for (const char* name : kBootargsVariables) {
+    const std::string value = Get(env, name);
+    if (bad != absl::string_view::npos &&
+        value.find(bootargs[bad]) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          origin, ": ", name, ": ", CheckCommandLine(value).message(),
+          bootargs[bad] == '\r' ? " (a carriage return: the file has DOS "
+                                  "line endings; convert it with dos2unix)"
+                                : ""));
+    }
+    if (value.size() > Get(env, longest).size()) longest = name;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(origin, ": ", longest, " (",
+                                                 Get(env, longest).size(),
+                                                 " bytes): ", whole.message()));
+}
+
 void AddOverlay(std::string name, std::string path, OverlayFile::Origin origin,
                 const PathProbe& probe, BootEntry& entry) {
   OverlayFile overlay{std::move(name), CleanPath(path), origin};
@@ -342,6 +374,13 @@ absl::StatusOr<BootEntry> ArmbianBootEntry(absl::string_view text,
   entry.cmdline = BuildBootargs(env);
   FindOverlays(env, probe, entry);
   ApplyFixups(env, probe, entry);
+  // The line that boots with the overlays must pass; the one without the
+  // fixup's edit only matters if an overlay fails (boot_dtb.h).
+  RETURN_IF_ERROR(CheckBootargs(env, entry.cmdline, entry.config));
+  if (entry.cmdline_if_overlays_fail.has_value()) {
+    entry.cmdline_if_overlays_fail_check =
+        CheckBootargs(env, *entry.cmdline_if_overlays_fail, entry.config);
+  }
   // ${prefix} as the script reads it after the import (a file that sets
   // `prefix` moves uInitrd and Image, as it would under U-Boot).
   entry.initrd = CleanPath(Get(env, "prefix") + "uInitrd");

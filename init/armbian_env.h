@@ -37,9 +37,14 @@
 //     reproduced, word for word as the script rebuilds bootargs.
 //   - An overlay file that does not exist is skipped, as `load ... ||` does,
 //     but with a warning instead of silence.
+//   - A command line the target kernel would not take as written is
+//     refused (the boot fails, naming the variable), where U-Boot boots it:
+//     2048 bytes or more, of which arm64 keeps 2047 and silently drops the
+//     rest, or a control byte, such as the CR a DOS line ending leaves in
+//     every value (fdt/command_line.h says why).
 //
 // The command line is byte-for-byte the script's `setenv bootargs "..."`:
-// an empty variable leaves its two spaces, a CR stays in the value.
+// an empty variable leaves its two spaces.
 #ifndef INIT_ARMBIAN_ENV_H_
 #define INIT_ARMBIAN_ENV_H_
 
@@ -101,7 +106,17 @@ struct ArmbianOptions {
 //
 // Returns:
 //   kInvalidArgument  neither armbianEnv.txt nor U-Boot's default sets
-//                     `fdtfile`.
+//                     `fdtfile`; the command line (before the fixup's edit,
+//                     which only removes a word) fails CheckCommandLine():
+//                     the message names the variable holding the first
+//                     control byte, e.g. "/boot/armbianEnv.txt: rootdev:
+//                     control byte \x0d at offset 8; ..." (with a dos2unix
+//                     hint for a CR), or, when it is too long, the longest
+//                     variable in it: "/boot/armbianEnv.txt: extraargs
+//                     (3000 bytes): the kernel command line
+//                     (/chosen/bootargs) would be 3187 bytes; arm64 takes at
+//                     most 2047 (COMMAND_LINE_SIZE 2048, NUL included) and
+//                     would cut the rest".
 //   kNotFound         no DTB candidate exists (the message lists each path
 //                     tried).
 absl::StatusOr<BootEntry> ArmbianBootEntry(absl::string_view text,

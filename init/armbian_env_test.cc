@@ -162,13 +162,16 @@ TEST(ArmbianBootEntry, CommandLineRecipe) {
   } kCases[] = {
       {"defaults", "",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS0,115200 console=tty1" + kTail + " cgroup_enable=memory"},
+       "console=ttyS0,115200 console=tty1" +
+           kTail + " cgroup_enable=memory"},
       {"console=display", "console=display\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS0,115200 console=tty1" + kTail + " cgroup_enable=memory"},
+       "console=ttyS0,115200 console=tty1" +
+           kTail + " cgroup_enable=memory"},
       {"console=serial", "console=serial\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS0,115200" + kTail + " cgroup_enable=memory"},
+       "console=ttyS0,115200" +
+           kTail + " cgroup_enable=memory"},
       {"console=none", "console=none\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose " + kTail +
            " cgroup_enable=memory"},
@@ -178,28 +181,96 @@ TEST(ArmbianBootEntry, CommandLineRecipe) {
       {"consoleargs from the file when console matches nothing",
        "console=custom\nconsoleargs=console=ttyS5,1500000\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS5,1500000" + kTail + " cgroup_enable=memory"},
+       "console=ttyS5,1500000" +
+           kTail + " cgroup_enable=memory"},
       {"bootlogo=true", "bootlogo=true\nconsole=serial\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash "
-       "plymouth.ignore-serial-consoles console=ttyS0,115200" + kTail +
-           " cgroup_enable=memory"},
+       "plymouth.ignore-serial-consoles console=ttyS0,115200" +
+           kTail + " cgroup_enable=memory"},
       {"docker off", "docker_optimizations=off\nconsole=serial\n",
        "root=/dev/mmcblk0p1 rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS0,115200" + kTail},
-      {"every variable", "rootdev=/dev/md127\nrootfstype=btrfs\nverbosity=7\n"
+       "console=ttyS0,115200" +
+           kTail},
+      {"every variable",
+       "rootdev=/dev/md127\nrootfstype=btrfs\nverbosity=7\n"
        "console=serial\npartuuid=1234-01\nusbstoragequirks=0x1:0x2:u\n"
        "extraargs=a=1 b\nextraboardargs=c\n",
        "root=/dev/md127 rootwait rootfstype=btrfs splash=verbose "
        "console=ttyS0,115200 consoleblank=0 loglevel=7 ubootpart=1234-01 "
        "usb-storage.quirks=0x1:0x2:u a=1 b c cgroup_enable=memory"},
-      {"CR reaches the command line", "console=serial\nrootdev=/dev/md0\r\n",
-       "root=/dev/md0\r rootwait rootfstype=ext4 splash=verbose "
-       "console=ttyS0,115200" + kTail + " cgroup_enable=memory"},
   };
   for (const auto& c : kCases) {
     auto entry = ArmbianBootEntry(kDtb + c.env, {}, ZeroTwoWFiles());
     ASSERT_TRUE(entry.ok()) << c.name << ": " << entry.status();
     EXPECT_EQ(entry->cmdline, c.cmdline) << c.name;
+  }
+}
+
+// A command line the target kernel would cut (arm64 keeps 2047 bytes) or
+// that holds a control byte fails the entry, naming the variable to fix
+// (fdt/command_line.h has the rule).
+TEST(ArmbianBootEntry, CommandLineTheKernelWouldNotTakeIsRefused) {
+  const std::string kBase =
+      "fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb\nconsole=serial\n";
+  auto base = ArmbianBootEntry(kBase, {}, ZeroTwoWFiles());
+  ASSERT_TRUE(base.ok()) << base.status();
+  // root=/dev/mmcblk0p1 ... usb-storage.quirks=  <extraargs>  cgroup_...
+  ASSERT_EQ(base->cmdline.size(), 160u);
+  const std::string kLong =
+      " bytes; arm64 takes at most 2047 (COMMAND_LINE_SIZE 2048, NUL "
+      "included) and would cut the rest";
+  const std::string kText =
+      "; the kernel command line (/chosen/bootargs) takes printable text "
+      "(separate parameters with spaces)";
+  const std::string kDos =
+      " (a carriage return: the file has DOS line endings; convert it with "
+      "dos2unix)";
+  const struct {
+    std::string name;
+    std::string env;
+    std::string error;  // Empty: accepted.
+  } kCases[] = {
+      {"2047 bytes", "extraargs=" + std::string(1887, 'x') + "\n", ""},
+      {"2048 bytes", "extraargs=" + std::string(1888, 'x') + "\n",
+       "/boot/armbianEnv.txt: extraargs (1888 bytes): the kernel command line "
+       "(/chosen/bootargs) would be 2048" +
+           kLong},
+      {"3000-byte extraargs", "extraargs=" + std::string(3000, 'x') + "\n",
+       "/boot/armbianEnv.txt: extraargs (3000 bytes): the kernel command line "
+       "(/chosen/bootargs) would be 3160" +
+           kLong},
+      {"the longest variable is named",
+       "extraargs=" + std::string(1000, 'x') +
+           "\nextraboardargs=" + std::string(1200, 'y') + "\n",
+       "/boot/armbianEnv.txt: extraboardargs (1200 bytes): the kernel command "
+       "line (/chosen/bootargs) would be 2360" +
+           kLong},
+      {"DOS line ending in rootdev", "rootdev=/dev/md0\r\n",
+       "/boot/armbianEnv.txt: rootdev: control byte \\x0d at offset 8" + kText +
+           kDos},
+      {"backslash-newline in extraargs", "extraargs=quiet \\\ninit=/bin/sh\n",
+       "/boot/armbianEnv.txt: extraargs: control byte \\x0a at offset 6" +
+           kText},
+      {"tab in extraboardargs", "extraboardargs=a\tb\n",
+       "/boot/armbianEnv.txt: extraboardargs: control byte \\x09 at offset 1" +
+           kText},
+      {"the first control byte, not the longest variable",
+       "extraargs=" + std::string(3000, 'x') + "\nusbstoragequirks=\x1b[2J\n",
+       "/boot/armbianEnv.txt: usbstoragequirks: control byte \\x1b at offset "
+       "0" +
+           kText},
+      {"a CR in a variable the script does not use", "overlays=\r\n", ""},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    auto entry = ArmbianBootEntry(kBase + c.env, {}, ZeroTwoWFiles());
+    if (c.error.empty()) {
+      ASSERT_TRUE(entry.ok()) << entry.status();
+      EXPECT_LE(entry->cmdline.size(), 2047u);
+      continue;
+    }
+    EXPECT_EQ(entry.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(entry.status().message(), c.error);
   }
 }
 
@@ -340,6 +411,14 @@ TEST(ArmbianBootEntry, Pwm34AndFixupParameters) {
               Contains(HasSubstr("overlay pwm34: console=ttyS0,115200 "
                                  "removed")));
   ASSERT_EQ(entry->overlays.size(), 3u);
+  // The line with every overlay applied boots; the one without the fixup's
+  // edit keeps the newline and could not (boot_dtb.h refuses it if used).
+  EXPECT_EQ(entry->cmdline_if_overlays_fail_check.code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(entry->cmdline_if_overlays_fail_check.message()),
+            "/boot/armbianEnv.txt: extraargs: control byte \\x0a at offset "
+            "14; the kernel command line (/chosen/bootargs) takes printable "
+            "text (separate parameters with spaces)");
 }
 
 TEST(ArmbianBootEntry, NoFixupScriptNoFixups) {

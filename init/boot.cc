@@ -50,9 +50,7 @@ absl::StatusOr<BootDtb> PristineDtb(const RootDir& root, const Discovery& found)
   bare.entry.overlays.clear();
   bare.overlays.clear();
   ASSIGN_OR_RETURN(BootDtb dtb, BuildBootDtb(root, bare));
-  if (found.entry.cmdline_if_overlays_fail.has_value()) {
-    dtb.cmdline = *found.entry.cmdline_if_overlays_fail;
-  }
+  ASSIGN_OR_RETURN(dtb.cmdline, CmdlineWithoutOverlays(found.entry));
   return dtb;
 }
 
@@ -68,8 +66,14 @@ absl::Status HandOver(const RootDir& root, const BootOptions& options,
     return absl::OkStatus();
   }
   if (boot.dtb.applied.empty()) return h.status();
-  ASSIGN_OR_RETURN(BootDtb pristine, PristineDtb(root, boot.found));
-  PreparedBoot retry(boot.found, std::move(pristine));
+  absl::StatusOr<BootDtb> pristine = PristineDtb(root, boot.found);
+  if (!pristine.ok()) {
+    return absl::Status(h.status().code(),
+                        absl::StrCat(h.status().message(),
+                                     "; the pristine DTB cannot be tried: ",
+                                     pristine.status().message()));
+  }
+  PreparedBoot retry(boot.found, *std::move(pristine));
   retry.kernel = std::move(boot.kernel);
   retry.initrd = std::move(boot.initrd);
   retry.verify = boot.verify;

@@ -75,7 +75,9 @@ struct PreparedBoot {
 // PrepareBoot()
 //
 // Returns:
-//   the codes of DiscoverBoot() (no configuration, missing files),
+//   the codes of DiscoverBoot() (no configuration, missing files, a command
+//   line that fdt/command_line.h refuses: kInvalidArgument naming the file
+//   and the setting, before any other file is read),
 //   BuildBootDtb() (a corrupt DTB: kDataLoss), RootDir::ReadFile(),
 //   ParseKernel() (a corrupt or unsupported kernel: kDataLoss,
 //   kUnimplemented, kInvalidArgument), StripUbootLegacyHeader() and

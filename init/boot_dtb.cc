@@ -30,6 +30,19 @@ absl::Status ApplyOne(const RootDir& root, const std::string& path,
 
 }  // namespace
 
+absl::StatusOr<std::string> CmdlineWithoutOverlays(const BootEntry& entry) {
+  if (!entry.cmdline_if_overlays_fail.has_value()) return entry.cmdline;
+  const absl::Status& s = entry.cmdline_if_overlays_fail_check;
+  if (!s.ok()) {
+    return absl::Status(
+        s.code(), absl::StrCat(s.message(),
+                               " (in the command line without the fixup "
+                               "script's edit, which goes with the pristine "
+                               "DTB)"));
+  }
+  return *entry.cmdline_if_overlays_fail;
+}
+
 absl::StatusOr<BootDtb> BuildBootDtb(const RootDir& root,
                                      const Discovery& found) {
   const BootEntry& entry = found.entry;
@@ -61,9 +74,7 @@ absl::StatusOr<BootDtb> BuildBootDtb(const RootDir& root,
                                            ")")));
     out.dtb = std::move(pristine);
     out.applied.clear();
-    if (entry.cmdline_if_overlays_fail.has_value()) {
-      out.cmdline = *entry.cmdline_if_overlays_fail;
-    }
+    ASSIGN_OR_RETURN(out.cmdline, CmdlineWithoutOverlays(entry));
   }
   return out;
 }

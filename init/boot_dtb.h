@@ -46,12 +46,26 @@ struct BootDtb {
 //
 // Returns:
 //   kFailedPrecondition the entry names no DTB.
+//   kInvalidArgument    an overlay failed, the pristine DTB boots, and its
+//                       command line (cmdline_if_overlays_fail) cannot:
+//                       CmdlineWithoutOverlays()'s error.
 //   kDataLoss           the DTB is not a valid DTB (libfdt's reason).
 //   kResourceExhausted  the DTB is larger than 2 MiB.
 //   other               reading the DTB through `root` (see RootDir).
 // Overlay problems are not errors: they land in `failed` and `warnings`.
 absl::StatusOr<BootDtb> BuildBootDtb(const RootDir& root,
                                      const Discovery& found);
+
+// CmdlineWithoutOverlays()
+//
+// The command line that goes with the pristine DTB when the entry's policy
+// restores it: cmdline_if_overlays_fail when set, else cmdline.
+//
+// Returns:
+//   kInvalidArgument  cmdline_if_overlays_fail_check is not OK (the line
+//                     fails fdt/command_line.h's rule): its message, which
+//                     names the file and the setting, and which line it is.
+absl::StatusOr<std::string> CmdlineWithoutOverlays(const BootEntry& entry);
 
 }  // namespace fdt_handoff
 

@@ -101,6 +101,28 @@ TEST(BuildBootDtb, ArmbianRestoresThePristineDtbOnAnyFailure) {
                         "overlay/sun50i-h616-usbhost2.dtbo)"));
 }
 
+// pwm34's fixup rebuilds the command line word by word, so a newline in
+// extraargs (a backslash-newline in armbianEnv.txt) is gone from the line
+// that boots with the overlays. When an overlay fails, the line without the
+// edit boots, newline included: that boot is refused, naming the variable.
+TEST(BuildBootDtb, RestoringThePristineDtbChecksItsCommandLine) {
+  const std::string env = std::string(kEnv) +
+                          "overlays=usbhost2 usbhost3 pwm34\n"
+                          "extraargs=quiet \\\n init=/bin/sh\n";
+  Built ok = BuildArmbian(env, Overlay(kMarker), Overlay(kMarker),
+                          /*fixup=*/true);
+  ASSERT_TRUE(ok.dtb.ok()) << ok.dtb.status();
+  EXPECT_THAT(ok.dtb->cmdline, HasSubstr(" quiet init=/bin/sh"));
+  Built failed = BuildArmbian(env, Overlay(kMarker), Overlay(kBad),
+                              /*fixup=*/true);
+  EXPECT_EQ(failed.dtb.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(failed.dtb.status().message()),
+            "/boot/armbianEnv.txt: extraargs: control byte \\x0a at offset 6; "
+            "the kernel command line (/chosen/bootargs) takes printable text "
+            "(separate parameters with spaces) (in the command line without "
+            "the fixup script's edit, which goes with the pristine DTB)");
+}
+
 TEST(BuildBootDtb, OverlayThatIsNotADtbFails) {
   Built b = BuildArmbian(kEnv, Overlay(kMarker), "not a dtbo");
   ASSERT_TRUE(b.dtb.ok()) << b.dtb.status();

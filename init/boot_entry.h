@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
 
@@ -78,6 +79,11 @@ struct BootEntry {
   // fixup scripts (which can edit bootargs) only when every overlay applied;
   // unset when both are the same.
   absl::optional<std::string> cmdline_if_overlays_fail;
+  // OK, or why cmdline_if_overlays_fail cannot boot (fdt/command_line.h
+  // refuses it; the message names the file and the setting). The parsers
+  // refuse an entry whose `cmdline` cannot boot; this line is checked only
+  // where it is used, when an overlay fails.
+  absl::Status cmdline_if_overlays_fail_check;
   // Things the board owner should know: what U-Boot would do silently, what
   // mdboot cannot do (U-Boot scripts), suspicious values.
   std::vector<std::string> warnings;

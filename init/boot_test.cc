@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "fdt/file_io.h"
 #include "gmock/gmock.h"
@@ -127,6 +128,66 @@ TEST_F(PrepareBootTest, OverlaidDtbThatCannotBeHandedOverFallsBackToPristine) {
                         "handoff DTB: the DTB describes no memory (/memory))"));
   EXPECT_THAT(FormatPreparedBoot(*boot),
               HasSubstr("); booting the pristine DTB without overlays"));
+}
+
+// armbianEnv.txt builds a command line the target kernel would cut (arm64
+// keeps 2047 bytes) or with a control byte: the boot fails at the
+// configuration, before the kernel is looked for, naming file and variable.
+TEST_F(PrepareBootTest, CommandLineTheKernelWouldNotTakeFailsTheBoot) {
+  const struct {
+    std::string env;
+    std::string error;
+  } kCases[] = {
+      {"extraargs=" + std::string(3000, 'x') + "\n",
+       "/boot/armbianEnv.txt: extraargs (3000 bytes): the kernel command line "
+       "(/chosen/bootargs) would be 3187 bytes; arm64 takes at most 2047 "
+       "(COMMAND_LINE_SIZE 2048, NUL included) and would cut the rest"},
+      {"extraargs=quiet \x1b[2J\n",
+       "/boot/armbianEnv.txt: extraargs: control byte \\x1b at offset 6; the "
+       "kernel command line (/chosen/bootargs) takes printable text (separate "
+       "parameters with spaces)"},
+  };
+  // No kernel at all: the configuration is refused before it is missed.
+  root_.Armbian(
+      kEnv,
+      Bytes("testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb"),
+      Bytes(kUsb));
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(absl::CEscape(c.env));
+    root_.File("boot/armbianEnv.txt", kEnv + c.env);
+    for (bool require_plan : {true, false}) {
+      options_.require_plan = require_plan;
+      auto boot = Prepare();
+      EXPECT_EQ(boot.status().code(), absl::StatusCode::kInvalidArgument);
+      EXPECT_EQ(std::string(boot.status().message()), c.error);
+    }
+  }
+}
+
+// The overlaid DTB cannot be handed over, and the pristine one's command
+// line (pwm34's fixup not applied, so the newline stays) cannot boot: both
+// reasons are given, nothing is prepared.
+TEST_F(PrepareBootTest, PristineFallbackWithABadCommandLineIsNotTried) {
+  root_.Armbian(
+      "overlay_prefix=sun50i-h616\nconsole=serial\n"
+      "fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb\n"
+      "overlays=usbhost2 pwm34\nextraargs=quiet \\\n init=/bin/sh\n",
+      Bytes("testdata/corpus-symbols/6.12/sun50i-h618-orangepi-zero2w.dtb"),
+      Bytes("testdata/overlays/memory-size-cells-zero.dtbo"));
+  root_.File(absl::StrCat(kOverlayDir, "sun50i-h616-pwm34.dtbo"),
+             Bytes("testdata/overlays/marker-target-path.dtbo"));
+  root_.File(absl::StrCat(kOverlayDir, "sun50i-h616-fixup.scr"), "script");
+  root_.File(absl::StrCat("boot/vmlinuz-", kVer),
+             Bytes("testdata/kernel/Image"));
+  auto boot = Prepare();
+  ASSERT_FALSE(boot.ok());
+  EXPECT_THAT(std::string(boot.status().message()),
+              ::testing::StartsWith("the handoff DTB: the DTB describes no "
+                                    "memory (/memory)"));
+  EXPECT_THAT(std::string(boot.status().message()),
+              HasSubstr("; the pristine DTB cannot be tried: "
+                        "/boot/armbianEnv.txt: extraargs: control byte \\x0a "
+                        "at offset 6; "));
 }
 
 TEST_F(PrepareBootTest, NoMemoryIsNotBlamedOnTheOverlays) {

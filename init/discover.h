@@ -61,7 +61,8 @@ struct Discovery {
 //                       the missing component); kNotFound from the parsers
 //                       (no DTB candidate, no extlinux label).
 //   kInvalidArgument    from the parsers (no fdtfile, a label without a
-//                       kernel, ...).
+//                       kernel, a command line the target kernel would cut
+//                       or that holds a control byte, ...).
 //   kFailedPrecondition a symlink loop, a path through a non-directory, a
 //                       configuration that is not a regular file.
 //   other               read errors, from errno.

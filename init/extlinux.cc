@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "fdt/command_line.h"
 #include "fdt/status_macros.h"
 
 namespace fdt_handoff {
@@ -214,6 +215,22 @@ absl::Status SetDtb(const ExtlinuxLabel& l, const ExtlinuxOptions& options,
   return absl::OkStatus();
 }
 
+// The label's `append` becomes the whole command line (`ipappend`, which
+// would add to it, is ignored with a warning): it must pass
+// CheckCommandLine() (fdt/command_line.h).
+absl::Status CheckAppend(const ExtlinuxLabel& l, absl::string_view config) {
+  const absl::Status s = CheckCommandLine(l.append);
+  if (s.ok()) return s;
+  const size_t bad = FirstControlByte(l.append);
+  return absl::InvalidArgumentError(absl::StrCat(
+      config, " line ", l.line, ": label '", absl::CEscape(l.name),
+      "': append: ", s.message(),
+      bad != absl::string_view::npos && l.append[bad] == '\r'
+          ? " (a carriage return: the file has DOS line endings; convert it "
+            "with dos2unix)"
+          : ""));
+}
+
 }  // namespace
 
 absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
@@ -247,6 +264,7 @@ absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
                                          InRoot(options.config, w),
                                          OverlayFile::Origin::kExtlinuxFdtOverlays});
   }
+  RETURN_IF_ERROR(CheckAppend(l, options.config));
   entry.cmdline = l.append;
   return entry;
 }

@@ -84,7 +84,13 @@ struct ExtlinuxOptions {
 //   kNotFound         the file has no label.
 //   kInvalidArgument  the chosen label has no `linux`/`kernel` (e.g. a
 //                     `localboot` label), or it has `fdtdir` but
-//                     `uboot_fdtfile` is empty (the message says to pass it).
+//                     `uboot_fdtfile` is empty (the message says to pass it);
+//                     its `append` fails CheckCommandLine()
+//                     (fdt/command_line.h): 2048 bytes or more, which the
+//                     kernel would cut, or a control byte, e.g.
+//                     "/boot/extlinux/extlinux.conf line 1: label 'debian':
+//                     append: control byte \x0d at offset 14; ..." (a CR
+//                     adds the dos2unix hint).
 absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
                                             const ExtlinuxOptions& options);
 

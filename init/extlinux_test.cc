@@ -217,5 +217,52 @@ TEST(ExtlinuxBootEntry, Errors) {
   }
 }
 
+// The chosen label's `append` is the command line: it must fit arm64's
+// 2047 bytes and hold no control byte (fdt/command_line.h).
+TEST(ExtlinuxBootEntry, AppendTheKernelWouldNotTakeIsRefused) {
+  const std::string kHead = "default b\nlabel a\n linux /a\n append " +
+                            std::string(5000, 'z') +
+                            "\nlabel b\n linux /b\n"
+                            " fdt /d\n append ";
+  const std::string kText =
+      "; the kernel command line (/chosen/bootargs) takes printable text "
+      "(separate parameters with spaces)";
+  const struct {
+    std::string name;
+    std::string append;
+    std::string error;  // Empty: accepted.
+  } kCases[] = {
+      {"empty", "", ""},
+      {"2047 bytes", std::string(2047, 'a'), ""},
+      {"2048 bytes", std::string(2048, 'a'),
+       "/boot/extlinux/extlinux.conf line 5: label 'b': append: the kernel "
+       "command line (/chosen/bootargs) would be 2048 bytes; arm64 takes at "
+       "most 2047 (COMMAND_LINE_SIZE 2048, NUL included) and would cut the "
+       "rest"},
+      {"DOS line ending", "root=/dev/md127\r",
+       "/boot/extlinux/extlinux.conf line 5: label 'b': append: control byte "
+       "\\x0d at offset 15" +
+           kText +
+           " (a carriage return: the file has DOS line endings; convert it "
+           "with dos2unix)"},
+      {"escape sequence", "quiet \x1b[2J",
+       "/boot/extlinux/extlinux.conf line 5: label 'b': append: control byte "
+       "\\x1b at offset 6" +
+           kText},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    // Only the label that boots counts: label a's 5000 bytes do not.
+    auto entry = EntryFor(kHead + c.append + "\n");
+    if (c.error.empty()) {
+      ASSERT_TRUE(entry.ok()) << entry.status();
+      EXPECT_EQ(entry->cmdline, c.append);
+      continue;
+    }
+    EXPECT_EQ(entry.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(entry.status().message()), c.error);
+  }
+}
+
 }  // namespace
 }  // namespace fdt_handoff

@@ -258,6 +258,52 @@ TEST_F(RunBootTest, NoBootConfigurationStopsTheArrayAgain) {
   EXPECT_EQ(kexec_.loads, 0);
 }
 
+// A 3000-byte extraargs in armbianEnv.txt: the target kernel would cut the
+// command line at 2047 bytes. The boot fails as any bad configuration does,
+// the array is stopped again and nothing reaches kexec_load.
+TEST_F(RunBootTest, ACommandLineTheKernelWouldCutFailsTheBoot) {
+  Armbian(Bytes(kUsb),
+          absl::StrCat("UUID=", kUuid, "\nextraargs=", std::string(3000, 'x')));
+  const absl::Status s = Run();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  const std::string why =
+      "boot configuration: /boot/armbianEnv.txt: extraargs (3000 bytes): the "
+      "kernel command line (/chosen/bootargs) would be 3187 bytes; arm64 "
+      "takes at most 2047 (COMMAND_LINE_SIZE 2048, NUL included) and would "
+      "cut the rest";
+  EXPECT_EQ(std::string(s.message()), why);
+  EXPECT_EQ(kexec_.loads, 0);
+  EXPECT_EQ(kexec_.reboots, 0);
+  EXPECT_EQ(md_.calls.back(), "stop /dev/md127");
+  EXPECT_EQ(mounts_.calls.back(), "umount " + mnt_.path());
+  FakeRescue shell;
+  shell.shell = true;
+  RescueAfter(s, console_, shell);
+  EXPECT_THAT(Log(), HasSubstr("mdboot: BOOT FAILED: " + why + "\n"));
+  EXPECT_EQ(shell.shells, 1);
+}
+
+// A DOS line ending in armbianEnv.txt leaves a CR in rootdev; U-Boot would
+// pass it on, mdboot refuses it and says how to fix the file.
+TEST_F(RunBootTest, AControlByteInTheCommandLineFailsTheBoot) {
+  Armbian(Bytes(kUsb), absl::StrCat("UUID=", kUuid, "\r"));
+  const absl::Status s = Run();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(s.message()),
+            "boot configuration: /boot/armbianEnv.txt: rootdev: control byte "
+            "\\x0d at offset 41; the kernel command line (/chosen/bootargs) "
+            "takes printable text (separate parameters with spaces) (a "
+            "carriage return: the file has DOS line endings; convert it with "
+            "dos2unix)");
+  EXPECT_EQ(kexec_.loads, 0);
+  FakeRescue no_shell;
+  RescueAfter(s, console_, no_shell);
+  EXPECT_THAT(Log(), HasSubstr("mdboot: BOOT FAILED: boot configuration: "
+                               "/boot/armbianEnv.txt: rootdev: control byte "
+                               "\\x0d at offset 41;"));
+  EXPECT_EQ(Log().find('\r'), std::string::npos);  // Escaped, never raw.
+}
+
 TEST_F(RunBootTest, KernelMissing) {
   Armbian();
   ASSERT_EQ(unlink((mnt_.path() + "/boot/vmlinuz-" + kVer).c_str()), 0);

@@ -88,7 +88,9 @@ struct Handoff {
 //
 // Returns:
 //   kInvalidArgument   initrd_start/_end already set; no target DTB.
-//   plus every code of Reconcile() (the DTB), ParseTree() and
+//   plus every code of Reconcile() (the DTB; a command line that
+//   CheckCommandLine() refuses is its kInvalidArgument, returned before
+//   anything is planned), ParseTree() and
 //   UsableFromDtb() (no memory), PlanSegments() (no room, DTB over 2 MiB,
 //   ...) and Fdt::FromBytes() (the patched DTB is re-validated; kDataLoss
 //   would be a bug), and the FdtErrorCode() of a libfdt failure to patch

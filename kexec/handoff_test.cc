@@ -184,6 +184,22 @@ TEST_F(HandoffTest, NothingIsLoadedAfterAnError) {
   EXPECT_EQ(sys_.loads, 0);
 }
 
+TEST_F(HandoffTest, ACommandLineTheKernelWouldCutIsNeverLoaded) {
+  for (const std::string& append :
+       {std::string(2048, 'a'), std::string("quiet\ninit=/bin/sh")}) {
+    in_.reconcile.append = append;
+    auto h = PrepareAndLoad(in_, sys_);
+    ASSERT_FALSE(h.ok());
+    EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(h.status().message()),
+                ::testing::StartsWith("bootargs: "));
+  }
+  EXPECT_EQ(sys_.loads, 0);
+  in_.reconcile.append = std::string(2047, 'a');
+  ASSERT_TRUE(PrepareAndLoad(in_, sys_).ok());
+  EXPECT_EQ(sys_.loads, 1);
+}
+
 TEST_F(HandoffTest, EveryErrnoBecomesAdvice) {
   struct Case {
     int err;

@@ -34,9 +34,10 @@ constexpr char kVer[] = "6.12.38-current-sunxi64";
 constexpr char kEnv[] =
     "overlay_prefix=sun50i-h616\n"
     "fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb\n"
-    "rootdev=/dev/md127\r\n"
+    "rootdev=/dev/md127\n"
     "console=serial\n"
-    "overlays=usbhost2 usbhost3 gone\n";
+    "overlays=usbhost2 usbhost3 gone\n"
+    "board_note=edited on DOS\r\n";  // Unused by the script: a warning.
 
 // The Zero 2W's 6.12 DTB (built with -@), usbhost2 = a path-only overlay,
 // usbhost3 = `bad`.
@@ -75,25 +76,29 @@ TEST(BootCommand, TextReport) {
                                "sun50i-h616-usbhost2.dtbo\n"));
   EXPECT_THAT(r.out, HasSubstr("overlay   missing /boot/dtb/allwinner/overlay/"
                                "sun50i-h616-gone.dtbo\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("cmdline   root=/dev/md127 rootwait "
+                        "rootfstype=ext4 splash=verbose console=ttyS0,115200 "
+                        "consoleblank=0 loglevel=1 ubootpart= "
+                        "usb-storage.quirks=   cgroup_enable=memory\n"));
   // The CR from the DOS line is shown, not sent raw.
-  EXPECT_THAT(r.out, HasSubstr("cmdline   root=/dev/md127\\r rootwait "
-                               "rootfstype=ext4 splash=verbose console=ttyS0,115200 "
-                               "consoleblank=0 loglevel=1 ubootpart= "
-                               "usb-storage.quirks=   cgroup_enable=memory\n"));
   EXPECT_EQ(r.out.find('\r'), std::string::npos);
-  EXPECT_THAT(r.out, HasSubstr("warning   /boot/armbianEnv.txt line 3: the value "
-                               "of 'rootdev' contains a carriage return"));
+  EXPECT_THAT(r.out,
+              HasSubstr("warning   /boot/armbianEnv.txt line 6: the value "
+                        "of 'board_note' contains a carriage return"));
 }
 
 TEST(BootCommand, PreflightAndNoPlanWithoutTheBoardsFdt) {
   const TestRoot root =
       ArmbianRoot("boot_cmd_noplan", FileBytes("testdata/overlays/marker-target-path.dtbo"));
+  // The SD card's partition, as a fresh Armbian image has it.
+  root.File("boot/armbianEnv.txt",
+            std::string(kEnv) + "rootdev=/dev/mmcblk0p1\n");
   const CliRun r = Boot({"--root", root.path()});
   ASSERT_EQ(r.code, kExitOk) << r.err;
-  // The DOS CR is part of root=: the target kernel would look for
-  // "/dev/md127\r".
-  EXPECT_THAT(r.out, HasSubstr("preflight root=/dev/md127\\r is not the RAID array: "
-                               "the target will hang at \"waiting for root device\""));
+  EXPECT_THAT(r.out,
+              HasSubstr("preflight root=/dev/mmcblk0p1 is not the RAID array: "
+                        "the target will hang at \"waiting for root device\""));
   EXPECT_THAT(r.out, HasSubstr("note      no /boot/config-6.12.38-current-sunxi64 on the target"));
   EXPECT_THAT(r.out, HasSubstr("plan      not made: memory: no RAM description"));
 }
@@ -130,11 +135,12 @@ TEST(BootCommand, JsonWithAFailedOverlay) {
                          kVer, "\", \"initrd\": \"/boot/uInitrd\", \"initrd_real\": "
                          "\"/boot/uInitrd-", kVer, "\", \"dtb\": \"", dtb, "\"")));
   // Armbian restores the pristine DTB: nothing applied.
-  EXPECT_THAT(r.out, HasSubstr(
-                         "\"overlays\": [], \"overlays_failed\": [\"/boot/dtb/allwinner/"
-                         "overlay/sun50i-h616-usbhost3.dtbo\"], \"overlays_missing\": "
-                         "[\"/boot/dtb/allwinner/overlay/sun50i-h616-gone.dtbo\"], "
-                         "\"cmdline\": \"root=/dev/md127\\u000d rootwait"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("\"overlays\": [], \"overlays_failed\": [\"/boot/dtb/allwinner/"
+                "overlay/sun50i-h616-usbhost3.dtbo\"], \"overlays_missing\": "
+                "[\"/boot/dtb/allwinner/overlay/sun50i-h616-gone.dtbo\"], "
+                "\"cmdline\": \"root=/dev/md127 rootwait"));
   EXPECT_THAT(r.out, HasSubstr("Error applying DT overlays, restoring original DT"));
   EXPECT_EQ(r.out.back(), '\n');
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1);  // One line.
@@ -160,6 +166,33 @@ TEST(BootCommand, NothingToBootIsBadInput) {
   r = Boot({"--root", bad_dtb.path()});
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_THAT(r.err, HasSubstr("/boot/dtb/allwinner/sun50i-h618-orangepi-zero2w.dtb"));
+}
+
+// What mdboot would refuse, `boot` refuses with the same message: a command
+// line the target kernel would cut at 2047 bytes, or with a control byte.
+TEST(BootCommand, ACommandLineTheKernelWouldNotTakeIsBadInput) {
+  TestRoot root = ArmbianRoot("boot_cmd_cmdline", "");
+  root.File("boot/armbianEnv.txt",
+            std::string(kEnv) + "extraargs=" + std::string(3000, 'x') + "\n");
+  CliRun r = Boot({"--root", root.path()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "fdt-handoff: /boot/armbianEnv.txt: extraargs (3000 bytes): the "
+            "kernel command line (/chosen/bootargs) would be 3156 bytes; arm64 "
+            "takes at most 2047 (COMMAND_LINE_SIZE 2048, NUL included) and "
+            "would cut the rest\n");
+  root.File("boot/armbianEnv.txt",
+            std::string(kEnv) + "rootdev=/dev/md127\r\n");
+  r = Boot({"--root", root.path(), "--json"});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "fdt-handoff: /boot/armbianEnv.txt: rootdev: control byte \\x0d at "
+            "offset 10; the kernel command line (/chosen/bootargs) takes "
+            "printable text (separate parameters with spaces) (a carriage "
+            "return: the file has DOS line endings; convert it with "
+            "dos2unix)\n");
 }
 
 TEST(BootCommand, ExtlinuxUsesTheUBootFdtfile) {

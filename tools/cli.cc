@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/types/optional.h"
 #include "fdt/blob.h"
+#include "fdt/command_line.h"
 #include "fdt/diff.h"
 #include "fdt/dts_text.h"
 #include "fdt/escape.h"
@@ -41,10 +42,6 @@ namespace fdt_handoff {
 namespace {
 
 constexpr char kDefaultLive[] = "/sys/firmware/fdt";
-
-// arm64's COMMAND_LINE_SIZE, the terminating NUL included: the kernel
-// silently cuts a longer /chosen/bootargs.
-constexpr size_t kCommandLineSize = 2048;
 
 constexpr char kProcCmdline[] = "/proc/cmdline";
 constexpr char kProcIomem[] = "/proc/iomem";
@@ -580,7 +577,7 @@ struct DtbFlags {
   ReconcileOptions options;  // append, memory, seeds, skip_rules, ...
   absl::optional<uint64_t> initrd_start, initrd_end;
   // The first well-formed option with a wrong value (a wrapping --memory, a
-  // control byte in --append): LoadDtbInputs() returns it before reading.
+  // bad --initrd-start): LoadDtbInputs() returns it before reading.
   absl::Status bad_value;
 };
 
@@ -596,20 +593,10 @@ void NoteBadValue(DtbFlags* f, const absl::Status& s) {
   if (f->bad_value.ok()) f->bad_value = s;
 }
 
-// The kernel command line is text: a newline or escape sequence would reach
-// /chosen/bootargs and the change report raw.
-absl::Status CheckCommandLineText(absl::string_view text,
-                                  absl::string_view what) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: control byte 0x%02x at offset %d; the kernel command line "
-          "takes printable text (separate parameters with spaces)",
-          what, c, i));
-    }
-  }
-  return absl::OkStatus();
+// `s` with "`what`: " in front of its message.
+absl::Status Prefixed(absl::string_view what, const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
 }
 
 // Usage check of --skip-rule: a rule name is a word of the CLI, like an
@@ -644,8 +631,7 @@ bool ParseDtbValueFlag(Args& args, DtbFlags* f, std::string* error) {
   std::string value;
   if (args.Value("--append", &value, error) ||
       args.Value("--command-line", &value, error)) {
-    NoteBadValue(f, CheckCommandLineText(value, "--append"));
-    f->options.append = value;
+    f->options.append = value;  // The last one wins; checked once parsed.
     return true;
   }
   if (args.Value("--skip-rule", &value, error)) {
@@ -711,26 +697,28 @@ std::string CheckDtbFlags(const DtbFlags& f) {
   return "";
 }
 
-// arm64 copies at most COMMAND_LINE_SIZE - 1 bytes of /chosen/bootargs and
-// drops the rest without a word. Joins like the bootargs rule does.
-absl::Status CheckCommandLineSize(const ReconcileOptions& o) {
-  const std::string reused =
-      o.reused_cmdline.has_value() ? StripBootImage(*o.reused_cmdline) : "";
-  RETURN_IF_ERROR(CheckCommandLineText(reused, kProcCmdline));
-  const size_t append = o.append.has_value() ? o.append->size() : 0;
-  const size_t total =
-      reused.size() + append + (!reused.empty() && append > 0 ? 1 : 0);
-  if (total < kCommandLineSize) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "/chosen/bootargs: the kernel command line would be %d bytes (%d from "
-      "--append, %d from --reuse-cmdline); arm64 takes at most %d "
-      "(COMMAND_LINE_SIZE %d, NUL included) and would cut the rest",
-      total, append, reused.size(), kCommandLineSize - 1, kCommandLineSize));
+// The command line with --reuse-cmdline, once /proc/cmdline is read: its
+// words (minus BOOT_IMAGE=), then the whole line as the bootargs rule joins
+// it. Reconcile() checks the same; here each part is named. (--append alone
+// is checked before anything is read.)
+absl::Status CheckReusedCommandLine(const ReconcileOptions& o) {
+  if (!o.reused_cmdline.has_value()) return absl::OkStatus();
+  const std::string reused = StripBootImage(*o.reused_cmdline);
+  RETURN_IF_ERROR(Prefixed(kProcCmdline, CheckCommandLine(reused)));
+  return Prefixed(
+      absl::StrFormat("--reuse-cmdline (%d bytes from %s) and --append (%d "
+                      "bytes)",
+                      reused.size(), kProcCmdline,
+                      o.append.has_value() ? o.append->size() : 0),
+      CheckCommandLine(KernelCommandLine(o).value_or("")));
 }
 
 // Reads every file DtbFlags name and points flags->options at them.
 absl::Status LoadDtbInputs(DtbFlags* f, DtbInputs* in) {
   RETURN_IF_ERROR(f->bad_value);
+  if (f->options.append.has_value()) {
+    RETURN_IF_ERROR(Prefixed("--append", CheckCommandLine(*f->options.append)));
+  }
   ASSIGN_OR_RETURN(in->target, Fdt::FromFile(f->dtb));
   if (!f->no_live) {
     // The blocks only: the live FDT is input to read from, and its free
@@ -758,7 +746,7 @@ absl::Status LoadDtbInputs(DtbFlags* f, DtbInputs* in) {
   if (f->reuse_cmdline) {
     ASSIGN_OR_RETURN(f->options.reused_cmdline, ReadTextFile(kProcCmdline));
   }
-  RETURN_IF_ERROR(CheckCommandLineSize(f->options));
+  RETURN_IF_ERROR(CheckReusedCommandLine(f->options));
   f->options.initrd_start = f->initrd_start;
   f->options.initrd_end = f->initrd_end;
   return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fdt/file_io.h"
+#include "fdt/reconcile.h"
 #include "fdt/test_dirs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -347,26 +348,60 @@ TEST_F(BadInput, EveryHelpDocumentsTheExitStatuses) {
 
 // --- accepted without comment before --------------------------------------------
 
+// The messages are fdt/command_line.h's CheckCommandLine() behind the part
+// of the command line they are about.
+std::string TooLong(size_t n) {
+  return absl::StrCat("the kernel command line (/chosen/bootargs) would be ", n,
+                      " bytes; arm64 takes at most 2047 (COMMAND_LINE_SIZE "
+                      "2048, NUL included) and would cut the rest\n");
+}
+
 TEST_F(BadInput, ACommandLineLongerThanArm64TakesIsRefused) {
   const std::string out = Path("out.dtb");
-  ExpectRefused({"reconcile", "--dtb", kPlain72, "--live", kLive, "--append",
-                 std::string(2048, 'a'), "-o", out},
-                kExitBadInput,
-                "fdt-handoff: /chosen/bootargs: the kernel command line would "
-                "be 2048 bytes (2048 from --append, 0 from --reuse-cmdline); "
-                "arm64 takes at most 2047 (COMMAND_LINE_SIZE 2048, NUL "
-                "included) and would cut the rest\n");
+  for (const char* flag : {"--append", "--command-line"}) {
+    ExpectRefused({"reconcile", "--dtb", kPlain72, "--live", kLive, flag,
+                   std::string(2048, 'a'), "-o", out},
+                  kExitBadInput, "fdt-handoff: --append: " + TooLong(2048));
+  }
   const CliRun r = Cli({"reconcile", "--dtb", kPlain72, "--live", kLive,
                         "--append", std::string(2047, 'a'), "-o", out});
   EXPECT_EQ(r.code, kExitOk) << r.err;
 }
 
+// With --reuse-cmdline the running kernel's /proc/cmdline counts too: an
+// --append that alone fits makes the joined line one byte too long.
+TEST_F(BadInput, ReusedCommandLinePlusAppendIsCheckedTogether) {
+  auto text = ReadTextFile("/proc/cmdline");
+  ASSERT_TRUE(text.ok()) << text.status();
+  const std::string reused = StripBootImage(*text);
+  const std::string out = Path("out.dtb");
+  if (reused.size() >= 2047) {  // A host whose own line is at the limit.
+    ExpectRefused({"reconcile", "--dtb", kPlain72, "--live", kLive,
+                   "--reuse-cmdline", "--append", "x", "-o", out},
+                  kExitBadInput,
+                  "fdt-handoff: /proc/cmdline: " + TooLong(reused.size()));
+    return;
+  }
+  const size_t append = 2048 - reused.size() - (reused.empty() ? 0 : 1);
+  ExpectRefused(
+      {"reconcile", "--dtb", kPlain72, "--live", kLive, "--reuse-cmdline",
+       "--append", std::string(append, 'a'), "-o", out},
+      kExitBadInput,
+      absl::StrCat("fdt-handoff: --reuse-cmdline (", reused.size(),
+                   " bytes from /proc/cmdline) and --append (", append,
+                   " bytes): ", TooLong(2048)));
+  const CliRun r =
+      Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "--reuse-cmdline",
+           "--append", std::string(append - 1, 'a'), "-o", out});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+}
+
 TEST_F(BadInput, ControlBytesInTheCommandLineAreRefused) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"root=/dev/md127\ninit=/bin/sh", "0x0a at offset 15"},
-      {"console=ttyS0\x1b[2J", "0x1b at offset 13"},
-      {"quiet\tsplash", "0x09 at offset 5"},
-      {std::string("a\0b", 3), "0x00 at offset 1"},
+      {"root=/dev/md127\ninit=/bin/sh", "\\x0a at offset 15"},
+      {"console=ttyS0\x1b[2J", "\\x1b at offset 13"},
+      {"quiet\tsplash", "\\x09 at offset 5"},
+      {std::string("a\0b", 3), "\\x00 at offset 1"},
   };
   for (const auto& [append, where] : cases) {
     for (const char* flag : {"--append", "--command-line"}) {
@@ -374,10 +409,16 @@ TEST_F(BadInput, ControlBytesInTheCommandLineAreRefused) {
                      append, "-o", Path("out.dtb")},
                     kExitBadInput,
                     absl::StrCat("fdt-handoff: --append: control byte ", where,
-                                 "; the kernel command line takes printable "
-                                 "text (separate parameters with spaces)\n"));
+                                 "; the kernel command line (/chosen/bootargs) "
+                                 "takes printable text (separate parameters "
+                                 "with spaces)\n"));
     }
   }
+  // One option, the last one wins (kexec-tools): only the last is checked.
+  const CliRun r =
+      Cli({"reconcile", "--dtb", kPlain72, "--live", kLive, "--append", "a\nb",
+           "--command-line", "quiet", "-o", Path("out.dtb")});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
 }
 
 TEST_F(BadInput, AnEmptyInitrdIsAnError) {

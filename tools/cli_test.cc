@@ -517,6 +517,34 @@ TEST(Cli, BadInputNeverReachesTheKernel) {
   EXPECT_FALSE(Exists(Tmp("bad.dtb")));
 }
 
+TEST(Cli, ACommandLineTheKernelWouldCutNeverReachesIt) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string(2048, 'a'),
+       "fdt-handoff: --append: the kernel command line (/chosen/bootargs) "
+       "would be 2048 bytes; arm64 takes at most 2047 (COMMAND_LINE_SIZE "
+       "2048, NUL included) and would cut the rest\n"},
+      {"root=/dev/md127\rquiet",
+       "fdt-handoff: --append: control byte \\x0d at offset 15; the kernel "
+       "command line (/chosen/bootargs) takes printable text (separate "
+       "parameters with spaces)\n"},
+  };
+  for (const char* command : {"plan", "load", "exec"}) {
+    for (const auto& [append, err] : cases) {
+      FakeKexec sys;
+      const std::string dtb_out = Tmp("cut.dtb");
+      std::vector<std::string> args = LoadArgs(command, dtb_out);
+      args[12] = append;  // The value of --append.
+      const CliRun r = Cli(args, &sys);
+      EXPECT_EQ(r.code, kExitBadInput) << command;
+      EXPECT_EQ(r.err, err) << command;
+      EXPECT_EQ(r.out, "") << command;
+      EXPECT_EQ(sys.loads, 0) << command;
+      EXPECT_EQ(sys.reboots, 0) << command;
+      EXPECT_FALSE(Exists(dtb_out)) << command;
+    }
+  }
+}
+
 TEST(Cli, LoadAndExecRefuseOffArm64BeforeReadingAnything) {
   FakeKexec sys;
   sys.arm64 = false;
