@@ -35,8 +35,8 @@ log() { printf '[initramfs_inputs] %s\n' "$*" >&2; }
 die() { printf '[initramfs_inputs] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [[ ${FDT_INITRAMFS_NO_SETUP:-0} == 1 ]] || "$HERE/setup.sh" --initramfs
-for t in apt-get apt-cache dpkg-deb dpkg-source readelf make aarch64-linux-gnu-gcc \
-         aarch64-linux-gnu-strip xz sha256sum; do
+for t in apt-get apt-cache dpkg-deb dpkg-source dpkg-parsechangelog python3 readelf make \
+         aarch64-linux-gnu-gcc aarch64-linux-gnu-strip xz sha256sum; do
   command -v "$t" >/dev/null || die "missing tool: $t (tools/setup.sh --initramfs)"
 done
 # shellcheck source=tools/debian_mirrors.sh
@@ -53,9 +53,17 @@ apt_setup bookworm bookworm,bookworm-updates bookworm-security src
 ver() { apt_field "$1" Version; }
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 is_static() { ! readelf -l "$1" | grep -q INTERP; }
-# Size of a cpio of DIR's contents compressed the way build_initramfs.sh compresses.
-packed_size() { (cd "$1" && find . -mindepth 1 | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) \
-                | xz -9e --check=crc32 | wc -c; }
+# Size of DIR's contents archived and compressed the way build_initramfs.sh does it
+# (newc.py with mtime 0, xz -9e, one thread). It ends up in the initramfs's manifest, so
+# it may depend on the files' bytes only: GNU cpio, used here before, stored their real
+# mtimes (when the cache was filled), and two caches gave two manifests.
+packed_size() {
+  local cpio
+  cpio=$(mktemp "$CACHE/tmp.XXXXXX") || return 1
+  python3 "$HERE/newc.py" --root "$1" --mtime 0 -o "$cpio" \
+    && xz -9e --check=crc32 -T1 -c "$cpio" | wc -c
+  local rc=$?; rm -f "$cpio"; return $rc
+}
 
 # --- busybox ------------------------------------------------------------------
 bb_ver=$(ver busybox-static)
@@ -78,7 +86,9 @@ if [[ -z $bbdsc ]]; then
     || die "apt-get source busybox failed"
   bbdsc=$(ls "$bbsrc_dir"/*.dsc | sed -n 1p)
 fi
-bbr_key="$(sha256sum <"$bbdsc" | cut -d' ' -f1) $(sha256sum <"$HERE/busybox-rescue.config" | cut -d' ' -f1)"
+# The recipe's version is part of the key: a changed recipe must not reuse an old build.
+# 2: the build date comes from the source's debian/changelog (see bb_build).
+bbr_key="recipe=2 $(sha256sum <"$bbdsc" | cut -d' ' -f1) $(sha256sum <"$HERE/busybox-rescue.config" | cut -d' ' -f1)"
 bbr_key+=" $(aarch64-linux-gnu-gcc --version | sed -n 1p) $(dpkg-query -W -f='${Version}' libc6-dev-arm64-cross 2>/dev/null)"
 BBR_DIR="$CACHE/busybox-rescue/$(printf '%s' "$bbr_key" | sha256sum | cut -c1-16)"
 if [[ ! -e $BBR_DIR/done ]]; then
@@ -87,6 +97,11 @@ if [[ ! -e $BBR_DIR/done ]]; then
   dpkg-source --no-check -x "$bbdsc" "$BBR_DIR/build" >/dev/null   # apt checked the hashes
   bb_build() { # errexit does not reach into a function called left of ||: check each step
     cd "$BBR_DIR/build" || return 1
+    # busybox's banner carries its build date (AUTOCONF_TIMESTAMP): SOURCE_DATE_EPOCH if
+    # set, else the wall clock. The caller's value is not an input of this cached build,
+    # so it is pinned to the source's last changelog entry, as dpkg-buildpackage does.
+    SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l debian/changelog -S Timestamp) || return 1
+    export SOURCE_DATE_EPOCH
     make allnoconfig >/dev/null || return 1
     local k v line
     while IFS='=' read -r k v; do
@@ -169,11 +184,15 @@ for d in "$BBR_DIR" "$DEB_DIR" "$ST_DIR"; do
 done
 
 # --- measure both, pick the smaller compressed --------------------------------
+# (packed_size.newc: the old packed_size files hold GNU cpio's mtime-dependent figures)
 for d in "$DEB_DIR" "$ST_DIR"; do
-  [[ -s $d/packed_size ]] || packed_size "$d/root" >"$d/packed_size"
+  if [[ ! -s $d/packed_size.newc ]]; then
+    packed_size "$d/root" >"$d/packed_size.newc.tmp" || die "measuring $d/root failed"
+    mv "$d/packed_size.newc.tmp" "$d/packed_size.newc"
+  fi
   [[ -s $d/raw_size ]] || du -sb --apparent-size "$d/root" | cut -f1 >"$d/raw_size"
 done
-deb_sz=$(cat "$DEB_DIR/packed_size"); st_sz=$(cat "$ST_DIR/packed_size")
+deb_sz=$(cat "$DEB_DIR/packed_size.newc"); st_sz=$(cat "$ST_DIR/packed_size.newc")
 if ((st_sz <= deb_sz)); then choice=static; root=$ST_DIR/root; else choice=debian; root=$DEB_DIR/root; fi
 log "mdadm $md_ver: debian binary+libs $(cat "$DEB_DIR/raw_size") B, $deb_sz B xz;" \
     "static $(cat "$ST_DIR/raw_size") B, $st_sz B xz -> $choice"
