@@ -2,6 +2,12 @@
 """Writes a reproducible newc cpio archive (the initramfs format) of a folder.
 
     tools/newc.py --root DIR [--node PATH:c|b:MAJOR:MINOR:MODE]... [--mtime N] -o OUT
+    tools/newc.py --list ARCHIVE
+
+--list prints one line per entry of an uncompressed newc archive (any writer's):
+octal mode, owner, mtime, size, the first 16 hex digits of the payload's sha256, path.
+Two listings diffed name the members in which two archives differ
+(tools/initramfs_repro_test.sh).
 
 Why not GNU cpio: a device node such as /dev/console would have to exist in
 the folder, and only root may mknod. Here nodes are archive entries only, so
@@ -13,6 +19,7 @@ symlinks 0777), no hard links. Only folders, regular files and symlinks may
 be in DIR; anything else is an error naming the path.
 """
 import argparse
+import hashlib
 import os
 import stat
 import sys
@@ -90,13 +97,62 @@ def write(out, items, mtime):
     out.write(header(0, 0, 1, 0, 0, (0, 0), TRAILER))
 
 
+COMPRESSED = {b"\xfd7zXZ\0": "xz", b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+
+
+def read_entries(data, where):
+    """[(name, mode, uid, gid, mtime, payload)] of a newc archive; exits naming where and the
+    offset on anything that is not one."""
+    for magic, kind in COMPRESSED.items():
+        if data.startswith(magic):
+            sys.exit(f"newc.py: {where}: {kind}-compressed: decompress it first")
+    out, off = [], 0
+    while True:
+        head = data[off:off + 110]
+        if len(head) < 110 or head[:6] != b"070701":
+            sys.exit(f"newc.py: {where}: no newc header at offset {off}")
+        try:
+            f = [int(head[6 + 8 * i: 14 + 8 * i], 16) for i in range(13)]
+        except ValueError:
+            sys.exit(f"newc.py: {where}: header at offset {off} is not hex")
+        mode, uid, gid, mtime, size, namesize = f[1], f[2], f[3], f[5], f[6], f[11]
+        name = data[off + 110: off + 110 + namesize - 1].decode(errors="replace")
+        off += 110 + namesize
+        off += -off % 4
+        if off + size > len(data):
+            sys.exit(f"newc.py: {where}: {name}: {size} bytes announced, the archive ends first")
+        if name == TRAILER:
+            return out
+        out.append((name, mode, uid, gid, mtime, data[off: off + size]))
+        off += size
+        off += -off % 4
+
+
+def list_archive(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    lines = []
+    for name, mode, uid, gid, mtime, payload in read_entries(data, path):
+        digest = hashlib.sha256(payload).hexdigest()[:16]
+        lines.append(f"{mode:06o} {uid}:{gid} {mtime} {len(payload)} {digest} {name}\n")
+    sys.stdout.write("".join(lines))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--root", required=True)
+    ap.add_argument("--list", metavar="ARCHIVE")
+    ap.add_argument("--root")
     ap.add_argument("--node", action="append", default=[])
     ap.add_argument("--mtime", type=int, default=int(os.environ.get("SOURCE_DATE_EPOCH", "0")))
-    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("-o", "--output")
     args = ap.parse_args()
+    if args.list is not None:
+        if args.root or args.output or args.node:
+            ap.error("--list takes no --root, --node or -o")
+        list_archive(args.list)
+        return
+    if not args.root or not args.output:
+        ap.error("--root and -o are required (or --list ARCHIVE)")
     if not os.path.isdir(args.root):
         sys.exit(f"newc.py: --root {args.root}: not a folder")
     items = collect(args.root, [parse_node(n) for n in args.node])   # all checks before writing

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Tests of tools/newc.py: the archive it writes, parsed here independently."""
+import hashlib
 import os
 import stat
 import subprocess
@@ -105,6 +106,37 @@ class NewcTest(unittest.TestCase):
         self.assertIn("already has that path", p.stderr)
         p = self.run_newc("--node", "/dev/console:x:5:1:0600", check=False)
         self.assertIn("PATH:c|b:MAJOR:MINOR:MODE", p.stderr)
+
+    def run_list(self, path):
+        return subprocess.run([sys.executable, NEWC, "--list", path], capture_output=True,
+                              text=True)
+
+    def test_list_names_every_entry_with_its_metadata_and_digest(self):
+        data = self.run_newc("--node", "/dev/console:c:5:1:0600", mtime=7)
+        p = self.run_list(os.path.join(self.tmp.name, "out.cpio"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        want = [f"{mode:06o} {uid}:{gid} {mtime} {len(payload)} "
+                f"{hashlib.sha256(payload).hexdigest()[:16]} {name}"
+                for name, mode, uid, gid, mtime, _, _, payload in parse(data)]
+        self.assertEqual(p.stdout.splitlines(), want)
+        self.assertIn("100755 0:0 7 10 ", p.stdout)   # bin/tool's 10 bytes, normalised mode
+        self.assertTrue(p.stdout.splitlines()[2].endswith(" bin/tool"))
+
+    def test_list_refuses_a_truncated_or_compressed_archive_naming_it(self):
+        data = self.run_newc(mtime=0)
+        cut = os.path.join(self.tmp.name, "cut.cpio")
+        with open(cut, "wb") as f:
+            f.write(data[:200])
+        p = self.run_list(cut)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("cut.cpio", p.stderr)
+        self.assertRegex(p.stderr, r"offset \d+|announced")
+        packed = os.path.join(self.tmp.name, "x.cpio.xz")
+        with open(packed, "wb") as f:
+            f.write(b"\xfd7zXZ\0" + data)
+        p = self.run_list(packed)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("x.cpio.xz: xz-compressed", p.stderr)
 
 
 if __name__ == "__main__":
