@@ -6,6 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "fdt/file_io.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -104,6 +105,29 @@ TEST_F(PrepareBootTest, ArmbianRootToAPlan) {
   // The initrd fixture ("initrd") is no initramfs: a note, not a warning.
   EXPECT_THAT(text, HasSubstr("note      cannot look inside the initrd /boot/uInitrd"));
   EXPECT_THAT(text, Not(HasSubstr("preflight")));
+}
+
+// The review's crash: a newc archive whose last file ends unaligned and
+// without a trailer (header, "a\0", "x": 113 bytes) made the preflight read
+// past the end and throw, killing PID 1. It is a note, and the boot goes on.
+TEST_F(PrepareBootTest, ShortCpioInitrdIsANoteAndTheBootGoesOn) {
+  Armbian(Bytes(kUsb));
+  std::string cpio = "070701";
+  for (uint32_t field : {1, 0100644, 0, 0, 1, 0, 1, 0, 0, 0, 0, 2, 0}) {
+    absl::StrAppendFormat(&cpio, "%08x", field);
+  }
+  cpio += std::string("a\0x", 3);
+  ASSERT_EQ(cpio.size(), 113u);
+  root_.File(absl::StrCat("boot/uInitrd-", kVer), cpio);
+  auto boot = Prepare();
+  ASSERT_TRUE(boot.ok()) << boot.status();
+  EXPECT_TRUE(boot->handoff.has_value());
+  EXPECT_THAT(FormatPreparedBoot(*boot),
+              HasSubstr("note      cannot look inside the initrd /boot/uInitrd "
+                        "(/boot/uInitrd: cpio archive truncated: it ends right "
+                        "after file 'a' (1 byte at offset 112), without the "
+                        "padding or a TRAILER!!! entry): whether it carries "
+                        "mdadm was not checked"));
 }
 
 TEST_F(PrepareBootTest, OverlayFailureBootsThePristineDtbWithAWarning) {

@@ -4,7 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "fdt/endian.h"
+#include "fdt/escape.h"
 #include "fdt/status_macros.h"
 #include "kexec/decompress.h"
 
@@ -80,6 +82,57 @@ absl::Status Lz4Block(absl::Span<const uint8_t> in, absl::string_view origin,
   return absl::OkStatus();
 }
 
+// One newc entry: its name and where the next one may start.
+struct NewcEntry {
+  std::string name;
+  size_t next = 0;  // At most data.size(): checked before it is used.
+};
+
+// The entry whose header starts at `pos` (< data.size()). Every offset is
+// checked against the end before it is used: an archive cut anywhere
+// (header, name, file data, or the padding after the last file) is
+// kDataLoss, never a read or a span past the end.
+absl::StatusOr<NewcEntry> ReadNewcEntry(absl::Span<const uint8_t> data,
+                                        size_t pos, absl::string_view origin) {
+  const auto truncated = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat(origin, ": cpio archive truncated: ", why));
+  };
+  if (data.size() - pos < kNewcHeader) {
+    return truncated(absl::StrCat("the header at offset ", pos, " has ",
+                                  data.size() - pos, " of ", kNewcHeader,
+                                  " bytes"));
+  }
+  const uint8_t* h = data.data() + pos;
+  uint32_t file_size = 0, name_size = 0;
+  if (!Hex8(h + 54, file_size) || !Hex8(h + 94, name_size) || name_size == 0) {
+    return absl::DataLossError(
+        absl::StrCat(origin, ": bad cpio header at ", pos));
+  }
+  const size_t name_at = pos + kNewcHeader;
+  if (name_size > data.size() - name_at) {
+    return truncated(absl::StrCat("the name of the entry at offset ", pos, " (",
+                                  name_size, " bytes) runs past the end"));
+  }
+  NewcEntry e;
+  e.name.assign(reinterpret_cast<const char*>(data.data() + name_at),
+                name_size - 1);
+  const size_t file_at = Align4(name_at + name_size);
+  if (file_at > data.size() || file_size > data.size() - file_at) {
+    return truncated(absl::StrCat("file '", Escaped(e.name), "' (", file_size,
+                                  " bytes at offset ", file_at,
+                                  ") runs past the end"));
+  }
+  e.next = Align4(file_at + file_size);
+  if (e.next > data.size()) {
+    return truncated(absl::StrCat(
+        "it ends right after file '", Escaped(e.name), "' (", file_size,
+        file_size == 1 ? " byte" : " bytes", " at offset ", file_at,
+        "), without the padding or a TRAILER!!! entry"));
+  }
+  return e;
+}
+
 absl::StatusOr<std::vector<uint8_t>> Unpack(const std::string& format,
                                             absl::Span<const uint8_t> data,
                                             absl::string_view origin) {
@@ -139,29 +192,12 @@ absl::Status ListCpio(absl::Span<const uint8_t> data, absl::string_view origin,
     while (pos < data.size() && data[pos] == 0) ++pos;  // Padding.
     rest = pos;
     if (InitrdSegmentFormat(data.subspan(pos)) != "cpio") return absl::OkStatus();
-    if (data.size() - pos < kNewcHeader) {
-      return absl::DataLossError(absl::StrCat(origin, ": cpio header truncated at ", pos));
-    }
-    const uint8_t* h = data.data() + pos;
-    uint32_t file_size = 0, name_size = 0;
-    if (!Hex8(h + 54, file_size) || !Hex8(h + 94, name_size) || name_size == 0) {
-      return absl::DataLossError(absl::StrCat(origin, ": bad cpio header at ", pos));
-    }
-    const size_t name_at = pos + kNewcHeader;
-    if (name_size > data.size() - name_at) {
-      return absl::DataLossError(absl::StrCat(origin, ": cpio name past the end at ", pos));
-    }
-    std::string name(reinterpret_cast<const char*>(data.data() + name_at),
-                     name_size - 1);
-    const size_t file_at = Align4(name_at + name_size);
-    if (file_at > data.size() || file_size > data.size() - file_at) {
-      return absl::DataLossError(absl::StrCat(origin, ": cpio file '", name,
-                                              "' runs past the end"));
-    }
-    pos = Align4(file_at + file_size);
-    if (name == "TRAILER!!!") continue;
-    if (absl::StartsWith(name, "./")) name = name.substr(2);
-    if (name != "." && !name.empty()) names.push_back(std::move(name));
+    ASSIGN_OR_RETURN(const NewcEntry entry, ReadNewcEntry(data, pos, origin));
+    pos = entry.next;
+    if (entry.name == "TRAILER!!!") continue;
+    absl::string_view name = entry.name;
+    absl::ConsumePrefix(&name, "./");
+    if (name != "." && !name.empty()) names.emplace_back(name);
   }
 }
 
@@ -172,10 +208,18 @@ absl::StatusOr<std::vector<std::string>> ListInitrd(
   RETURN_IF_ERROR(ListCpio(data, origin, names, rest));
   if (rest >= data.size()) return names;
   const std::string format = InitrdSegmentFormat(data.subspan(rest));
-  ASSIGN_OR_RETURN(std::vector<uint8_t> unpacked,
-                   Unpack(format, data.subspan(rest), origin));
+  absl::StatusOr<std::vector<uint8_t>> unpacked =
+      Unpack(format, data.subspan(rest), origin);
+  if (unpacked.status().code() == absl::StatusCode::kResourceExhausted) {
+    absl::string_view why = unpacked.status().message();
+    absl::ConsumePrefix(&why, absl::StrCat(origin, ": "));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        origin, ": not fully checked: the preflight unpacks at most ",
+        kMaxInitrdUnpacked >> 20, " MiB (", why, ")"));
+  }
+  RETURN_IF_ERROR(unpacked.status());
   size_t unused = 0;
-  RETURN_IF_ERROR(ListCpio(unpacked, origin, names, unused));
+  RETURN_IF_ERROR(ListCpio(*unpacked, origin, names, unused));
   return names;
 }
 

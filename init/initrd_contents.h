@@ -27,8 +27,15 @@
 
 namespace fdt_handoff {
 
-// Cap on the unpacked size of one compressed segment (a bomb costs no more).
-inline constexpr size_t kMaxInitrdUnpacked = size_t{1} << 30;
+// Cap on the unpacked size of one compressed segment. The preflight runs
+// inside mdboot's PID 1 on a board with 1 GB of RAM that already holds the
+// kernel and the initrd to hand over; the decompressors double their buffer
+// as it fills, so the peak is 1.5 times the cap (384 MiB). A gzip bomb or
+// an initrd larger than this is reported as not fully checked, not
+// unpacked: the preflight is advisory and must never cost the boot. A
+// distribution initrd unpacks to well under this (Debian's arm64 one with
+// MODULES=most: about 100 MiB).
+inline constexpr size_t kMaxInitrdUnpacked = size_t{256} << 20;
 
 // The compression an initramfs segment starts with: "gzip", "zstd", "lz4",
 // "xz", "lzma", "bzip2", "lzo", "cpio" (plain newc), or "" (unknown).
@@ -57,8 +64,10 @@ absl::StatusOr<std::vector<uint8_t>> Lz4LegacyDecompress(
 // segment may start there).
 //
 // Returns:
-//   kDataLoss  a header with non-hex fields, or a name or file that runs
-//              past the end of `data`.
+//   kDataLoss  a header with non-hex fields, or an archive cut short (the
+//              message says "cpio archive truncated" and where): a header,
+//              a name or a file that runs past the end of `data`, or a last
+//              file without the padding that would align the next header.
 absl::Status ListCpio(absl::Span<const uint8_t> data, absl::string_view origin,
                       std::vector<std::string>& names, size_t& rest);
 
@@ -72,7 +81,10 @@ absl::Status ListCpio(absl::Span<const uint8_t> data, absl::string_view origin,
 //   kUnimplemented     a segment compressed with xz, lzma, bzip2 or lzo
 //                      (the message names it).
 //   kInvalidArgument   a segment in no known format.
-//   kDataLoss, kResourceExhausted  from the decompressors or ListCpio().
+//   kResourceExhausted a segment unpacks to more than kMaxInitrdUnpacked
+//                      (or its decoder could not get memory): the message
+//                      says the initrd was not fully checked.
+//   kDataLoss          from the decompressors or ListCpio().
 absl::StatusOr<std::vector<std::string>> ListInitrd(
     absl::Span<const uint8_t> data, absl::string_view origin);
 

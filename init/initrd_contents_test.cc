@@ -19,6 +19,8 @@ void Append(std::vector<uint8_t>& out, absl::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
+size_t Align(size_t n) { return (n + 3) & ~size_t{3}; }
+
 void Pad4(std::vector<uint8_t>& out) {
   while (out.size() % 4) out.push_back(0);
 }
@@ -135,6 +137,92 @@ TEST(ListInitrd, XzIsNamedAsUnreadable) {
   EXPECT_EQ(names.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(std::string(names.status().message()),
               HasSubstr("uInitrd: compressed with xz, which mdboot cannot unpack"));
+}
+
+// One newc entry as a truncated archive ends: no padding after the data.
+std::vector<uint8_t> UnpaddedEntry(absl::string_view name,
+                                   absl::string_view data) {
+  std::vector<uint8_t> out;
+  Entry(out, name, data);
+  out.resize(Align(110 + name.size() + 1) + data.size());
+  return out;
+}
+
+std::string Message(const absl::StatusOr<std::vector<std::string>>& r) {
+  return std::string(r.status().message());
+}
+
+// The review's case: a 110-byte header, "a\0" padded to 112, data "x": 113
+// bytes, and the next entry would start at 116, past the end.
+TEST(ListInitrd, UnalignedTailIsATruncatedArchiveNotACrash) {
+  const std::vector<uint8_t> cpio = UnpaddedEntry("a", "x");
+  ASSERT_EQ(cpio.size(), 113u);
+  auto names = ListInitrd(cpio, "/boot/uInitrd");
+  EXPECT_EQ(names.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Message(names),
+            "/boot/uInitrd: cpio archive truncated: it ends right after file "
+            "'a' (1 byte at offset 112), without the padding or a TRAILER!!! "
+            "entry");
+  // Each of the 1 to 3 missing padding bytes, also inside a compressed
+  // segment after a plain one.
+  for (absl::string_view data : {"x", "xy", "xyz"}) {
+    std::vector<uint8_t> plain = Cpio({"early"});
+    const std::vector<uint8_t> tail =
+        Gzip(UnpaddedEntry("usr/sbin/mdadm", data));
+    plain.insert(plain.end(), tail.begin(), tail.end());
+    auto r = ListInitrd(plain, "initrd.img");
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss) << data;
+    EXPECT_THAT(Message(r),
+                HasSubstr("initrd.img: cpio archive truncated: it ends right "
+                          "after file 'usr/sbin/mdadm'"));
+  }
+}
+
+TEST(ListInitrd, TruncatedHeaderNameAndFile) {
+  std::vector<uint8_t> header = Cpio({"usr/sbin/mdadm"});
+  header.resize(50);
+  EXPECT_EQ(
+      Message(ListInitrd(header, "x")),
+      "x: cpio archive truncated: the header at offset 0 has 50 of 110 bytes");
+  std::vector<uint8_t> name = Cpio({"usr/sbin/mdadm"});
+  name.resize(120);  // The name needs 15 bytes from 110.
+  EXPECT_EQ(Message(ListInitrd(name, "x")),
+            "x: cpio archive truncated: the name of the entry at offset 0 "
+            "(15 bytes) runs past the end");
+  std::vector<uint8_t> file = Cpio({"usr/sbin/mdadm"});
+  file.resize(128 + 2);  // Name to 125, padded to 128; 2 of the 4 data bytes.
+  EXPECT_EQ(Message(ListInitrd(file, "x")),
+            "x: cpio archive truncated: file 'usr/sbin/mdadm' (4 bytes at "
+            "offset 128) runs past the end");
+  // A name from the archive reaches the message escaped.
+  std::vector<uint8_t> evil;
+  Entry(evil, "a\x1b[2J\nb", "data");
+  evil.resize(evil.size() - 2);
+  EXPECT_THAT(Message(ListInitrd(evil, "x")),
+              HasSubstr("file 'a\\x1b[2J\\x0ab'"));
+}
+
+// A zstd frame header that declares `size` bytes of content (a 1 KiB
+// window, 8-byte Frame_Content_Size), and no blocks after it.
+std::vector<uint8_t> ZstdDeclaring(uint64_t size) {
+  std::vector<uint8_t> out = {0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00};
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<uint8_t>(size >> (8 * i)));
+  return out;
+}
+
+TEST(ListInitrd, LargerThanTheCapIsNotFullyCheckedAndNotUnpacked) {
+  EXPECT_EQ(kMaxInitrdUnpacked, size_t{256} << 20);
+  auto over =
+      ListInitrd(ZstdDeclaring(kMaxInitrdUnpacked + 1), "/boot/uInitrd");
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(Message(over),
+            "/boot/uInitrd: not fully checked: the preflight unpacks at most "
+            "256 MiB (zstd: the frame declares 268435457 bytes of content, "
+            "more than the limit of 268435456 bytes)");
+  // At the cap it is decoded (and found cut short: there are no blocks).
+  auto at = ListInitrd(ZstdDeclaring(kMaxInitrdUnpacked), "/boot/uInitrd");
+  EXPECT_EQ(at.status().code(), absl::StatusCode::kDataLoss) << at.status();
 }
 
 TEST(ListInitrd, GarbageAndTruncation) {

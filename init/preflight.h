@@ -97,7 +97,10 @@ std::string CheckRootArgument(absl::string_view cmdline,
 // `kernel_image` (the decompressed Image) or the kernel's file name, the
 // config file, the md modules under /lib/modules/<release>, the file names
 // in `initrd` (U-Boot header already stripped; empty span: no initrd).
-// Read errors become notes (initrd_error), never failures.
+// Read errors become notes (initrd_error), never failures: it runs inside
+// PID 1, where a throw or a crash is a kernel panic, so every read is
+// bounded (an initrd cut short is "cpio archive truncated"; one that
+// unpacks past kMaxInitrdUnpacked is "not fully checked", not unpacked).
 TargetFacts GatherTargetFacts(const RootDir& root, const Discovery& found,
                               absl::Span<const uint8_t> kernel_image,
                               absl::Span<const uint8_t> initrd,

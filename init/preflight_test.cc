@@ -1,5 +1,6 @@
 #include "init/preflight.h"
 
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -8,6 +9,7 @@
 namespace fdt_handoff {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -199,6 +201,41 @@ TEST(GatherTargetFacts, ReadsConfigModulesAndInitrd) {
   PreflightResult r = CheckTarget(f);
   EXPECT_THAT(r.warnings, IsEmpty());
   EXPECT_EQ(r.notes.size(), 1u);
+}
+
+// The preflight runs in PID 1: an initrd it cannot list is a note, never a
+// crash (a short cpio) or a gigabyte of memory (a bomb).
+TEST(GatherTargetFacts, ShortOrHugeInitrdIsANote) {
+  TestRoot t("preflight_short_initrd");
+  auto root = RootDir::Open(t.path());
+  ASSERT_TRUE(root.ok()) << root.status();
+  Discovery found;
+  found.kernel = {"/boot/Image", "/boot/vmlinuz-6.1.0-57-arm64"};
+  found.initrd = {"/boot/uInitrd", "/boot/uInitrd-6.1.0-57-arm64"};
+  // newc header, "a\0" padded to 112, file data "x": 113 bytes, no trailer.
+  std::string cpio = "070701";
+  for (uint32_t field : {1, 0100644, 0, 0, 1, 0, 1, 0, 0, 0, 0, 2, 0}) {
+    cpio += absl::StrFormat("%08x", field);
+  }
+  cpio += std::string("a\0x", 3);
+  ASSERT_EQ(cpio.size(), 113u);
+  const std::vector<uint8_t> short_cpio(cpio.begin(), cpio.end());
+  PreflightResult r = CheckTarget(GatherTargetFacts(
+      *root, found, {}, short_cpio, "root=/dev/md0", Raid0()));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_THAT(r.notes,
+              Contains(HasSubstr("cannot look inside the initrd /boot/uInitrd "
+                                 "(/boot/uInitrd: cpio archive truncated: it "
+                                 "ends right after file 'a'")));
+  // A zstd frame that declares 1 GiB: refused before anything is unpacked.
+  std::vector<uint8_t> bomb = {0x28, 0xb5, 0x2f, 0xfd, 0xc0, 0x00, 0,
+                               0,    0,    0x40, 0,    0,    0,    0};
+  r = CheckTarget(
+      GatherTargetFacts(*root, found, {}, bomb, "root=/dev/md0", Raid0()));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_THAT(r.notes, Contains(HasSubstr(
+                           "/boot/uInitrd: not fully checked: the preflight "
+                           "unpacks at most 256 MiB")));
 }
 
 }  // namespace
