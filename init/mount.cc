@@ -69,6 +69,11 @@ std::string NoReplayOption(absl::string_view type) {
   if (type == "ext4" || type == "ext3") return "noload";
   if (type == "xfs") return "norecovery";
   if (type == "btrfs") return "nologreplay";
+  // f2fs's roll-forward recovery of fsync'd data (Documentation/
+  // filesystems/f2fs.rst: "norecovery: Disable the roll-forward recovery
+  // routine, mounted read-only"); without it an unclean f2fs on a
+  // read-only device does not mount at all.
+  if (type == "f2fs") return "norecovery";
   return "";
 }
 

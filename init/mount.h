@@ -4,7 +4,9 @@
 // sense: nothing on the disks may change. A plain `ro` mount is not enough:
 // ext4 and XFS replay their journal even then (Documentation/admin-guide/
 // ext4.rst: use `noload`; XFS: `norecovery`), btrfs replays its log tree
-// (`nologreplay`). So the type is detected from the superblock first and
+// (`nologreplay`), f2fs rolls forward fsync'd data (`norecovery`; on a
+// read-only device after an unclean shutdown it refuses the mount
+// without it). So the type is detected from the superblock first and
 // mounted with its no-replay option; only an unknown type is tried
 // blindly, ext4 first, then every block file system in /proc/filesystems,
 // without options (a type we cannot name we cannot stop from replaying).
@@ -52,7 +54,8 @@ struct FsInfo {
 FsInfo DetectFilesystem(absl::Span<const uint8_t> head);
 
 // The mount data that stops a journal/log replay for `type` ("noload" for
-// ext4, "norecovery" for xfs, "nologreplay" for btrfs, "" otherwise).
+// ext4, "norecovery" for xfs and f2fs, "nologreplay" for btrfs, ""
+// otherwise).
 std::string NoReplayOption(absl::string_view type);
 
 // BlockFilesystems()

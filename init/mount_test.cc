@@ -59,7 +59,20 @@ TEST(NoReplayOption, PerType) {
   EXPECT_EQ(NoReplayOption("ext4"), "noload");
   EXPECT_EQ(NoReplayOption("xfs"), "norecovery");
   EXPECT_EQ(NoReplayOption("btrfs"), "nologreplay");
+  // f2fs refuses a read-only device after an unclean shutdown ("Need to
+  // recover fsync data, but write access unavailable") unless told not to
+  // roll forward.
+  EXPECT_EQ(NoReplayOption("f2fs"), "norecovery");
   EXPECT_EQ(NoReplayOption("vfat"), "");
+}
+
+TEST(MountReadOnly, DetectedF2fsGetsNorecovery) {
+  FakeMountCalls calls;
+  auto type = MountReadOnly(calls, "/dev/md127", "/mnt", {"f2fs", "", ""}, "");
+  ASSERT_TRUE(type.ok()) << type.status();
+  EXPECT_THAT(
+      calls.calls,
+      ElementsAre("mkdir /mnt", "mount /dev/md127 /mnt f2fs 7 norecovery"));
 }
 
 TEST(BlockFilesystems, SkipsNodev) {
