@@ -34,6 +34,7 @@ absl::Status MountEarly(MountCalls& calls) {
   std::vector<std::string> failures;
   for (const EarlyMount& m : kEarly) {
     calls.MakeDir(m.target, 0755);  // EEXIST is the normal case.
+    if (calls.IsMountPoint(m.target)) continue;
     const int err = calls.Mount(m.type, m.target, m.type, m.flags, m.data);
     if (err != 0 && err != EBUSY) {
       failures.push_back(

@@ -6,9 +6,14 @@
 // the kernel makes the nodes, no udev needed), and tmpfs on /run (mdadm
 // keeps its map there) and /tmp.
 //
-// Idempotent: a file system already mounted (EBUSY: the kernel mounted
-// devtmpfs itself with CONFIG_DEVTMPFS_MOUNT, or `mdboot boot` runs again
-// from the rescue shell) is fine.
+// Idempotent: a mount point that already has something mounted on it is
+// left as it is. It has to be checked, not left to the kernel: sysfs and
+// devtmpfs answer a second mount with EBUSY (one superblock), but tmpfs
+// (and proc since Linux 5.8) make a new one each time, so every retry and
+// every `/init boot` from the rescue shell would stack a fresh, empty
+// /run over mdadm's map (/run/mdadm/map) and the shell's files, without
+// bound. (The kernel mounts devtmpfs itself with CONFIG_DEVTMPFS_MOUNT,
+// and main() does when it must open /dev/console.)
 #ifndef INIT_EARLY_H_
 #define INIT_EARLY_H_
 
@@ -21,7 +26,8 @@ namespace fdt_handoff {
 //
 // Creates each mount point (an existing one is fine) and mounts, in order:
 // proc on /proc, sysfs on /sys, devtmpfs on /dev, tmpfs on /run and /tmp
-// (nosuid, nodev; /run mode 0755, /tmp 1777). Every file system is tried
+// (nosuid, nodev; /run mode 0755, /tmp 1777), skipping a mount point that
+// is one already (whatever is mounted there). Every file system is tried
 // even after one fails.
 //
 // Returns:

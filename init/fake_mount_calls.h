@@ -22,7 +22,8 @@ class FakeMountCalls : public MountCalls {
   // errno for mount(), by "TARGET" or "TARGET TYPE" (the latter wins).
   std::map<std::string, int> mount_errno;
   std::map<std::string, int> umount_errno;
-  std::set<std::string> mounted;  // Targets mounted and not yet unmounted.
+  // Targets mounted and not yet unmounted (a test may add some first).
+  std::set<std::string> mounted;
 
   int Mount(const std::string& source, const std::string& target,
             const std::string& type, unsigned long flags,
@@ -46,6 +47,10 @@ class FakeMountCalls : public MountCalls {
   int MakeDir(const std::string& path, unsigned) override {
     calls.push_back("mkdir " + path);
     return 0;
+  }
+  // Answers from `mounted`; not recorded (it changes nothing).
+  bool IsMountPoint(const std::string& path) override {
+    return mounted.count(path) != 0;
   }
 };
 

@@ -23,6 +23,12 @@ class Linux : public MountCalls {
   int MakeDir(const std::string& path, unsigned mode) override {
     return mkdir(path.c_str(), mode) == 0 ? 0 : errno;
   }
+  bool IsMountPoint(const std::string& path) override {
+    struct stat self, parent;
+    if (stat(path.c_str(), &self) != 0) return false;
+    if (stat((path + "/..").c_str(), &parent) != 0) return false;
+    return self.st_dev != parent.st_dev || self.st_ino == parent.st_ino;
+  }
 };
 
 }  // namespace

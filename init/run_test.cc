@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <zlib.h>
 
-#include <map>
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "fdt/file_io.h"
@@ -209,6 +211,28 @@ TEST_F(RunBootTest, AssemblesMountsPlansUnmountsStopsThenKexecs) {
                        "mdadm [0-9]+\\.[0-9]{3} s \\+ [0-9]+\\.[0-9]{3} s\n"));
   EXPECT_THAT(log, Not(HasSubstr("preflight ")));
   if (getenv("RUN_TEST_SHOW_LOG") != nullptr) std::cout << log;
+}
+
+// PID 1 retries after a failure, and `/init boot` runs the sequence again
+// from the rescue shell: the early file systems are mounted once, not a
+// fresh tmpfs over /run (hiding /run/mdadm/map) on every attempt.
+TEST_F(RunBootTest, AnotherAttemptDoesNotMountTheEarlyFileSystemsAgain) {
+  Armbian();
+  EXPECT_EQ(Run().code(), absl::StatusCode::kPermissionDenied);
+  RunOptions from_shell;
+  from_shell.ignore_stop_settings = true;
+  EXPECT_EQ(Run(from_shell).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(kexec_.loads, 2);
+  for (const char* early :
+       {"mount proc /proc ", "mount sysfs /sys ", "mount devtmpfs /dev ",
+        "mount tmpfs /run ", "mount tmpfs /tmp "}) {
+    EXPECT_EQ(std::count_if(mounts_.calls.begin(), mounts_.calls.end(),
+                            [&](const std::string& c) {
+                              return absl::StartsWith(c, early);
+                            }),
+              1)
+        << early;
+  }
 }
 
 TEST_F(RunBootTest, ModulesLoadBeforeTheWait) {
