@@ -40,10 +40,12 @@ class Netlink : public UeventSource {
     std::vector<uint8_t> buf(8192);
     const ssize_t got = recv(fd_, buf.data(), buf.size(), MSG_DONTWAIT);
     if (got < 0) {
-      // ENOBUFS: the kernel dropped events (the buffer overflowed); the
-      // caller re-scans on its next pass anyway.
-      if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) {
-        return absl::optional<Uevent>();
+      if (errno == EAGAIN || errno == EINTR) return absl::optional<Uevent>();
+      // ENOBUFS: the socket's buffer overflowed and the kernel dropped
+      // events; only a new scan of sysfs can tell what they were.
+      if (errno == ENOBUFS) {
+        return absl::ResourceExhaustedError(
+            absl::StrCat("uevent recv: ", strerror(errno)));
       }
       return absl::UnavailableError(absl::StrCat("uevent recv: ", strerror(errno)));
     }
@@ -190,6 +192,23 @@ class Watcher {
     seen_.erase(name);
   }
 
+  // The coldplug scan, and again after lost events: forgets what is gone
+  // from sysfs, examines every candidate there (again for known ones: a
+  // "change" may have been lost too).
+  absl::Status Scan() {
+    ASSIGN_OR_RETURN(std::vector<std::string> devices,
+                     ScanBlockDevices(options_.sys_class_block));
+    std::vector<std::string> gone;
+    for (const std::string& name : seen_) {
+      if (!IsDir(absl::StrCat(options_.sys_class_block, "/", name))) {
+        gone.push_back(name);
+      }
+    }
+    for (const std::string& name : gone) Forget(name);
+    for (const std::string& d : devices) RETURN_IF_ERROR(Examine(d));
+    return absl::OkStatus();
+  }
+
   const MdState& state() const { return state_; }
 
   // Prints progress when it changed, or a second after the last line.
@@ -261,6 +280,24 @@ absl::Status HandleEvent(const Uevent& ev, Watcher& watcher) {
   return absl::OkStatus();
 }
 
+// A failed Next(): lost events mean a new scan, a bad message is skipped,
+// a broken socket ends the wait.
+absl::Status HandleEventError(const absl::Status& error,
+                              const WaitOptions& options, Watcher& watcher,
+                              Console& console) {
+  switch (error.code()) {
+    case absl::StatusCode::kUnavailable:
+      return error;
+    case absl::StatusCode::kResourceExhausted:
+      console.Log("device events were lost (", error.message(), "): scanning ",
+                  options.sys_class_block, " again");
+      return watcher.Scan();
+    default:
+      console.Log("ignoring a uevent: ", error.message());
+      return absl::OkStatus();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UeventSource>> OpenNetlinkUevents() {
@@ -322,9 +359,7 @@ absl::StatusOr<MdArray> WaitForArray(const WaitOptions& options,
                                      UeventSource& events, Md& md,
                                      Console& console, const NanoClock& clock) {
   Watcher watcher(options, md, console);
-  ASSIGN_OR_RETURN(std::vector<std::string> devices,
-                   ScanBlockDevices(options.sys_class_block));
-  for (const std::string& d : devices) RETURN_IF_ERROR(watcher.Examine(d));
+  RETURN_IF_ERROR(watcher.Scan());
   const int64_t deadline =
       clock() + int64_t{std::max(options.wait_seconds, 0)} * 1000000000;
   while (true) {
@@ -343,8 +378,7 @@ absl::StatusOr<MdArray> WaitForArray(const WaitOptions& options,
         static_cast<int>(std::min<int64_t>(1000, (left_ns + 999999) / 1000000));
     absl::StatusOr<absl::optional<Uevent>> ev = events.Next(timeout_ms);
     if (!ev.ok()) {
-      if (ev.status().code() == absl::StatusCode::kUnavailable) return ev.status();
-      console.Log("ignoring a uevent: ", ev.status().message());
+      RETURN_IF_ERROR(HandleEventError(ev.status(), options, watcher, console));
     } else if (ev->has_value()) {
       RETURN_IF_ERROR(HandleEvent(**ev, watcher));
     }

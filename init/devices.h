@@ -5,7 +5,9 @@
 //   - coldplug: /sys/class/block, scanned once, for what is already there;
 //   - hot-plug: the kernel's NETLINK_KOBJECT_UEVENT messages (init/uevent.h
 //     parses them), for what comes later. The socket is opened before the
-//     scan, so nothing that appears in between is missed.
+//     scan, so nothing that appears in between is missed. When its buffer
+//     overflows (a hub with many disks) the kernel drops events: the scan
+//     then runs again.
 // After each device event the candidates are examined (init/md.h) and the
 // state (init/md_state.h) is asked again whether the wanted array is
 // complete. Progress goes to the console at most once a second, or at once
@@ -44,8 +46,10 @@ class UeventSource {
   // came in time (or the message was udevd's, not the kernel's).
   //
   // Returns:
-  //   kDataLoss     a message that is not a uevent (from ParseUevent()).
-  //   kUnavailable  the socket failed (errno named).
+  //   kDataLoss          a message that is not a uevent (from ParseUevent()).
+  //   kResourceExhausted events were lost (netlink's ENOBUFS: the socket's
+  //                      buffer overflowed); the caller must scan again.
+  //   kUnavailable       the socket failed (errno named).
   virtual absl::StatusOr<absl::optional<Uevent>> Next(int timeout_ms) = 0;
 };
 
@@ -92,7 +96,9 @@ struct WaitOptions {
 // WaitForArray()
 //
 // Scans, then follows `events` until the wanted array is complete or
-// `wait_seconds` have passed on `clock`. Returns the complete array.
+// `wait_seconds` have passed on `clock`. Returns the complete array. When
+// `events` reports lost events it scans again (said on the console):
+// devices gone from sysfs are forgotten, every candidate is examined.
 //
 // Returns:
 //   kDeadlineExceeded   the wait ended: the message says which members of

@@ -151,6 +151,51 @@ TEST(WaitForArray, HotplugCompletesTheArrayWithProgress) {
   EXPECT_THAT(f.events.timeouts, ElementsAre(1000, 1000, 1000, 1000));
 }
 
+// The socket's buffer overflowed (ENOBUFS) while sdb arrived: its "add"
+// events are gone, and only a new scan finds the member.
+TEST(WaitForArray, LostUeventsScanAgain) {
+  WaitFixture f("lost");
+  f.sys.Disk("sda");
+  f.sys.Partition("sda", "sda1");
+  f.md.members["sda1"] = FakeMember("raid0", 2, 0);
+  f.md.members["sdb1"] = FakeMember("raid0", 2, 1);
+  f.events.Lose(1500);
+  f.events.on_lost = [&] {
+    f.sys.Disk("sdb");
+    f.sys.Partition("sdb", "sdb1");
+  };
+  auto a = WaitForArray(f.options, f.events, f.md, f.console, f.events.Clock());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->complete);
+  EXPECT_THAT(f.md.calls,
+              ElementsAre("examine sda1", "examine sda1", "examine sdb1"));
+  EXPECT_THAT(f.out.str(),
+              HasSubstr("[    6.500] mdboot: device events were lost (uevent "
+                        "recv: No buffer space available): scanning " +
+                        f.sys.class_block() + " again\n"));
+}
+
+// A member that went while events were lost is forgotten by the new scan.
+TEST(WaitForArray, LostUeventsForgetWhatWent) {
+  WaitFixture f("lost_remove");
+  f.options.wait_seconds = 2;
+  f.sys.Disk("sda");
+  f.sys.Partition("sda", "sda1");
+  f.md.members["sda1"] = FakeMember("raid0", 2, 0);
+  f.events.Lose(500);
+  f.events.on_lost = [&] {
+    ASSERT_EQ(system(("rm -r " + f.sys.class_block() + "/sda " +
+                      f.sys.class_block() + "/sda1")
+                         .c_str()),
+              0);
+  };
+  auto a = WaitForArray(f.options, f.events, f.md, f.console, f.events.Clock());
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(
+      std::string(a.status().message()),
+      HasSubstr("no md member device appeared (block devices seen: none)"));
+}
+
 TEST(WaitForArray, TimeoutNamesTheMissingMember) {
   WaitFixture f("timeout");
   f.options.wait_seconds = 3;

@@ -67,12 +67,15 @@ class FakeUevents : public UeventSource {
   struct Timed {
     int64_t after_ms;  // Since the previous event was delivered.
     Uevent event;
+    bool lost = false;  // Events were dropped here (netlink's ENOBUFS).
   };
   std::deque<Timed> queue;
   int64_t now_ns = 5000000000;  // The wait starts 5 s after boot.
   std::vector<int> timeouts;    // Each Next() timeout asked for.
   // Called when an event is delivered (e.g. to add its sysfs entry).
   std::function<void(const Uevent&)> on_deliver;
+  // Called when the loss is reported (e.g. to change sysfs unannounced).
+  std::function<void()> on_lost;
 
   NanoClock Clock() {
     return [this] { return now_ns; };
@@ -90,6 +93,13 @@ class FakeUevents : public UeventSource {
     queue.push_back({after_ms, e});
   }
 
+  // After `after_ms`, Next() reports that events were lost.
+  void Lose(int64_t after_ms) {
+    Timed t{after_ms, Uevent()};
+    t.lost = true;
+    queue.push_back(t);
+  }
+
   absl::StatusOr<absl::optional<Uevent>> Next(int timeout_ms) override {
     timeouts.push_back(timeout_ms);
     if (queue.empty() || queue.front().after_ms > timeout_ms) {
@@ -100,6 +110,11 @@ class FakeUevents : public UeventSource {
     Timed t = queue.front();
     queue.pop_front();
     now_ns += t.after_ms * 1000000;
+    if (t.lost) {
+      if (on_lost) on_lost();
+      return absl::ResourceExhaustedError(
+          "uevent recv: No buffer space available");
+    }
     if (on_deliver) on_deliver(t.event);
     return absl::optional<Uevent>(t.event);
   }
