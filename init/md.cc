@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "fdt/escape.h"
 #include "fdt/status_macros.h"
 
 namespace fdt_handoff {
@@ -32,12 +33,14 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
+// mdadm's messages quote the disks (array names, paths): its first line is
+// escaped before it reaches the console.
 std::string MdadmFailure(const std::vector<std::string>& argv,
                          const CommandResult& r) {
   std::string said = FirstLine(r.err);
   if (said.empty()) said = FirstLine(r.out);
-  return absl::StrCat(absl::StrJoin(argv, " "), " failed (exit ",
-                      r.exit_status, "): ", said.empty() ? "no message" : said);
+  return absl::StrCat(absl::StrJoin(argv, " "), " failed (exit ", r.exit_status,
+                      "): ", said.empty() ? "no message" : Escaped(said));
 }
 
 }  // namespace
@@ -80,7 +83,7 @@ absl::StatusOr<MdExamine> MdadmMd::Examine(const std::string& device) {
   if (exported.exit_status != 0 && exported.out.empty()) {
     // mdadm exits 1 with "No md superblock detected": not a member.
     return absl::NotFoundError(absl::StrCat(
-        device, ": not an md member (", FirstLine(exported.err), ")"));
+        device, ": not an md member (", Escaped(FirstLine(exported.err)), ")"));
   }
   ASSIGN_OR_RETURN(MdExamine e, ParseExamineExport(exported.out, device));
   ASSIGN_OR_RETURN(CommandResult plain, Mdadm({"--examine", path}));
@@ -93,7 +96,7 @@ absl::StatusOr<MdExamine> MdadmMd::Examine(const std::string& device) {
 absl::StatusOr<std::string> MdadmMd::AssembleReadOnly(const MdArray& array) {
   if (!array.complete) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "md array ", array.name.empty() ? array.uuid : array.name,
+        "md array ", Escaped(array.name.empty() ? array.uuid : array.name),
         " is not complete (", MissingReport(array),
         "); mdboot never starts an array degraded"));
   }

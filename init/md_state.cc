@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fdt/escape.h"
 
 namespace fdt_handoff {
 namespace {
@@ -93,9 +94,11 @@ void Summarize(MdArray& a) {
   a.runnable = a.raid_disks - a.missing >= MinimumMembers(a.level, a.raid_disks);
 }
 
+// What mdadm reports is the disks' text (MD_NAME: 32 bytes chosen by
+// whoever made the array): escaped before any console line carries it.
 std::string Label(const MdArray& a) {
-  return absl::StrCat("md ", absl::AsciiStrToUpper(a.level), " '",
-                      a.name.empty() ? a.uuid : a.name, "'");
+  return absl::StrCat("md ", Escaped(absl::AsciiStrToUpper(a.level)), " '",
+                      Escaped(a.name.empty() ? a.uuid : a.name), "'");
 }
 
 std::string MemberText(const MdMember& m) {
@@ -134,7 +137,7 @@ absl::StatusOr<MdExamine> ParseExamineExport(absl::string_view text,
   }
   if (e.level == "container") {
     return absl::UnimplementedError(absl::StrCat(
-        device, ": a firmware RAID container (IMSM/DDF, UUID ", e.uuid,
+        device, ": a firmware RAID container (IMSM/DDF, UUID ", Escaped(e.uuid),
         "); mdboot assembles native md arrays only"));
   }
   return e;
@@ -197,9 +200,9 @@ std::vector<MdArray> MdState::Arrays() const {
       a.raid_disks = e.raid_disks;
     } else if (e.level != a.level || e.raid_disks != a.raid_disks) {
       a.warnings.push_back(absl::StrCat(
-          device, " says ", e.level, " with ", e.raid_disks, " devices, ",
-          a.members.front().device, " says ", a.level, " with ", a.raid_disks,
-          " (same UUID ", a.uuid, ")"));
+          device, " says ", Escaped(e.level), " with ", e.raid_disks,
+          " devices, ", a.members.front().device, " says ", Escaped(a.level),
+          " with ", a.raid_disks, " (same UUID ", Escaped(a.uuid), ")"));
     }
     a.members.push_back(MdMember{device, e.role, e.spare, e.events});
   }
@@ -271,7 +274,8 @@ std::string MissingReport(const MdArray& array) {
                       absl::StrJoin(array.missing_slots, ", "), ")");
     }
   }
-  return absl::StrCat(Label(array), " (UUID ", array.uuid, "): ", missing,
+  return absl::StrCat(Label(array), " (UUID ", Escaped(array.uuid),
+                      "): ", missing,
                       "; present: ", absl::StrJoin(present, ", "));
 }
 

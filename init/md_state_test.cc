@@ -290,5 +290,28 @@ TEST(MdState, ArraysNamedOnlyByUuidAndDisagreements) {
                         "2"));
 }
 
+// MD_NAME is 32 bytes chosen by whoever made the array: an ESC sequence or
+// a newline in it must not reach the console as it is.
+TEST(MdState, NameFromTheDiskIsEscaped) {
+  MdState state;
+  const std::string evil = "a\x1b[2J\nroot\x9b";
+  MdExamine e = Member("raid0", 2, 0, kUuid, "x");
+  e.name = evil;  // mdadm prints MD_NAME up to the first NUL or newline.
+  state.Add("sda1", e);
+  const std::vector<MdArray> arrays = state.Arrays();
+  ASSERT_EQ(arrays.size(), 1u);
+  const std::string progress = ProgressLine(arrays[0], 5);
+  EXPECT_EQ(
+      progress,
+      "md RAID0 'a\\x1b[2J\\x0aroot\\x9b': 1/2 members (sda1), waiting 5 s");
+  const std::string report = MissingReport(arrays[0]);
+  EXPECT_THAT(report, HasSubstr("md RAID0 'a\\x1b[2J\\x0aroot\\x9b' (UUID "));
+  const auto chosen = state.Choose("other");
+  for (const std::string& text :
+       {progress, report, std::string(chosen.status().message())}) {
+    EXPECT_EQ(text.find_first_of("\x1b\n\x9b"), std::string::npos) << text;
+  }
+}
+
 }  // namespace
 }  // namespace fdt_handoff

@@ -153,6 +153,31 @@ TEST(MdadmMd, MdadmFailureQuotesIt) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("Cannot get exclusive access"));
 }
 
+// mdadm's messages quote what is on the disks (names, paths): its first
+// line reaches the console escaped.
+TEST(MdadmMd, MdadmTextIsEscaped) {
+  FakeRunner runner;
+  FakeBlock block;
+  runner.answers[absl::StrCat("/sbin/mdadm --assemble --readonly --uuid=",
+                              kUuid, " /dev/md127 /dev/sda1 /dev/sdb1")] = {
+      1, "",
+      "mdadm: array \x1b]0;owned\x07 \x9b"
+      "2J busy\n"};
+  runner.answers["/sbin/mdadm --stop /dev/md127"] = {1, "", "mdadm: \x1b[2J\n"};
+  MdadmMd md(runner, block, Paths());
+  auto dev = md.AssembleReadOnly(Raid0(2));
+  EXPECT_THAT(std::string(dev.status().message()),
+              HasSubstr("failed (exit 1): mdadm: array \\x1b]0;owned\\x07 "
+                        "\\x9b2J busy"));
+  EXPECT_THAT(std::string(md.Stop("/dev/md127").message()),
+              HasSubstr("failed (exit 1): mdadm: \\x1b[2J"));
+  // An incomplete array is named in the refusal, escaped as well.
+  MdArray half = Raid0(1);
+  half.name = "x\x1by";
+  EXPECT_THAT(std::string(md.AssembleReadOnly(half).status().message()),
+              HasSubstr("md array x\\x1by is not complete"));
+}
+
 TEST(MdadmMd, MissingMdadmIsUnavailable) {
   auto runner = LinuxCommandRunner();
   FakeBlock block;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fdt/escape.h"
 #include "init/initrd_contents.h"
 #include "init/settings.h"
 
@@ -112,8 +113,9 @@ void CheckConfig(const TargetFacts& f, PreflightResult& r) {
   }
   const std::string level = MdLevelConfig(f.root.level);
   if (level.empty()) {
-    r.notes.push_back(absl::StrCat("md level '", f.root.level,
-                                   "' has no known kernel option: not checked"));
+    r.notes.push_back(
+        absl::StrCat("md level '", Escaped(f.root.level),
+                     "' has no known kernel option: not checked"));
   } else {
     CheckOption(f, config, level, absl::StrCat(f.root.level, " support"), r);
   }
@@ -243,8 +245,10 @@ std::string CheckRootArgument(absl::string_view cmdline, const RootIdentity& roo
       return "";
     }
     if (v == root.fs.label && !v.empty()) return "";
-    return Mismatch(arg, absl::StrCat("is not the array's file system (label '",
-                                      root.fs.label, "')"), root);
+    return Mismatch(arg,
+                    absl::StrCat("is not the array's file system (label '",
+                                 Escaped(root.fs.label), "')"),
+                    root);
   }
   if (absl::ConsumePrefix(&v, "/dev/md/")) {
     if (root.name.empty()) {
@@ -255,8 +259,10 @@ std::string CheckRootArgument(absl::string_view cmdline, const RootIdentity& roo
     const std::string short_name =
         colon == std::string::npos ? root.name : root.name.substr(colon + 1);
     if (v == root.name || v == short_name) return "";
-    return Mismatch(arg, absl::StrCat("is not this array (named '", root.name, "')"),
-                    root);
+    return Mismatch(
+        arg,
+        absl::StrCat("is not this array (named '", Escaped(root.name), "')"),
+        root);
   }
   if (absl::ConsumePrefix(&v, "/dev/") && IsMdNodeName(v)) return "";
   return Mismatch(arg, "is not the RAID array", root);

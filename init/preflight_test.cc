@@ -149,6 +149,25 @@ TEST(CheckRootArgument, WhatTheArrayProvides) {
   EXPECT_THAT(note, HasSubstr("UUID is unknown"));
 }
 
+// The array's name, its level and the file system's label come from the
+// disks: escaped in every message.
+TEST(CheckTarget, TextFromTheDisksIsEscaped) {
+  TargetFacts f = Good();
+  f.root.name = "x:\x1b[2J\x9b";
+  f.root.level = "raid\n9";
+  f.root.fs.label = "l\x1b]0;";
+  f.cmdline = "root=/dev/md/other";
+  PreflightResult r = CheckTarget(f);
+  f.cmdline = "root=LABEL=other";
+  PreflightResult label = CheckTarget(f);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("(named 'x:\\x1b[2J\\x9b')"));
+  EXPECT_THAT(r.notes, Contains("md level 'raid\\x0a9' has no known kernel "
+                                "option: not checked"));
+  ASSERT_EQ(label.warnings.size(), 1u);
+  EXPECT_THAT(label.warnings[0], HasSubstr("(label 'l\\x1b]0;')"));
+}
+
 TEST(CheckTarget, UnknownArrayOnAHostGivesNotes) {
   TargetFacts f = Good();
   f.root = RootIdentity{};
