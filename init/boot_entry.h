@@ -63,6 +63,12 @@ enum class OverlayFailurePolicy {
 struct BootEntry {
   std::string config;  // The configuration file, e.g. "/boot/armbianEnv.txt".
   std::string label;   // extlinux label; "armbian" for armbianEnv.txt.
+  // extlinux.conf: the other labels, in file order. U-Boot's sysboot tries
+  // them when `label` cannot load its kernel, initrd or `fdt`
+  // (boot_unattempted_labels() in boot/pxe_utils.c); mdboot boots only
+  // `label` and names the next one in its error (ExtlinuxFallbackNote() in
+  // extlinux.h). Empty for armbianEnv.txt.
+  std::vector<std::string> fallback_labels;
   std::string kernel;
   std::string initrd;  // Empty: boot without an initrd.
   std::string dtb;     // Empty: the configuration names no DTB.

@@ -36,19 +36,23 @@ absl::StatusOr<BootEntry> ParseConfig(const RootDir& root, int which,
 }
 
 // A file the entry needs: its resolution, or an error naming the role.
+// `fallback`: U-Boot would try the other extlinux labels without it.
 absl::StatusOr<ResolvedFile> Need(const RootDir& root, const BootEntry& entry,
-                                  const char* role, const std::string& path) {
+                                  const char* role, const std::string& path,
+                                  bool fallback = false) {
+  const std::string note =
+      fallback ? ExtlinuxFallbackNote(entry.fallback_labels) : "";
   auto real = root.Resolve(path);
   if (!real.ok()) {
-    return absl::Status(real.status().code(),
-                        absl::StrCat("the ", role, " ", path, " named by ",
-                                     entry.config, " is missing: ",
-                                     real.status().message()));
+    return absl::Status(
+        real.status().code(),
+        absl::StrCat("the ", role, " ", path, " named by ", entry.config,
+                     " is missing: ", real.status().message(), note));
   }
   if (!root.Exists(*real)) {
     return absl::FailedPreconditionError(
         absl::StrCat("the ", role, " ", path, " named by ", entry.config,
-                     " is not a regular file (", *real, ")"));
+                     " is not a regular file (", *real, ")", note));
   }
   return ResolvedFile{path, *std::move(real)};
 }
@@ -92,9 +96,11 @@ absl::StatusOr<Discovery> DiscoverBoot(const RootDir& root,
         " (U-Boot's distro boot would try extlinux.conf first)"));
   }
   const BootEntry& entry = found.entry;
-  ASSIGN_OR_RETURN(found.kernel, Need(root, entry, "kernel", entry.kernel));
+  ASSIGN_OR_RETURN(found.kernel,
+                   Need(root, entry, "kernel", entry.kernel, true));
   if (!entry.initrd.empty()) {
-    ASSIGN_OR_RETURN(found.initrd, Need(root, entry, "initrd", entry.initrd));
+    ASSIGN_OR_RETURN(found.initrd,
+                     Need(root, entry, "initrd", entry.initrd, true));
   }
   if (!entry.dtb.empty()) {
     ASSIGN_OR_RETURN(found.dtb, Need(root, entry, "DTB", entry.dtb));

@@ -58,8 +58,10 @@ struct Discovery {
 //   kNotFound           no configuration file (the message lists both paths
 //                       looked at); the kernel, initrd or DTB does not exist
 //                       (the message names the file, the configuration and
-//                       the missing component); kNotFound from the parsers
-//                       (no DTB candidate, no extlinux label).
+//                       the missing component; for an extlinux kernel or
+//                       initrd it ends with ExtlinuxFallbackNote(), the
+//                       label U-Boot would try next); kNotFound from the
+//                       parsers (no DTB candidate, no extlinux label).
 //   kInvalidArgument    from the parsers (no fdtfile, a label without a
 //                       kernel, a command line the target kernel would cut
 //                       or that holds a control byte, ...).

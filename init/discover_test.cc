@@ -141,6 +141,47 @@ TEST(DiscoverBoot, Errors) {
        },
        absl::StatusCode::kNotFound,
        "the DTB /boot/x.dtb named by /boot/extlinux/extlinux.conf"},
+      // U-Boot's sysboot would move on to the other labels
+      // (boot_unattempted_labels()); mdboot says which.
+      {"extlinux kernel missing",
+       [](const TestRoot& r) {
+         r.File("boot/k", "k");
+         r.File("boot/extlinux/extlinux.conf",
+                "default new\nlabel old\n linux /boot/k\nlabel new\n"
+                " linux /boot/gone\n");
+       },
+       absl::StatusCode::kNotFound,
+       "the kernel /boot/gone named by /boot/extlinux/extlinux.conf is "
+       "missing: "},
+      {"extlinux kernel missing: next label",
+       [](const TestRoot& r) {
+         r.File("boot/k", "k");
+         r.File("boot/extlinux/extlinux.conf",
+                "default new\nlabel old\n linux /boot/k\nlabel new\n"
+                " linux /boot/gone\n");
+       },
+       absl::StatusCode::kNotFound,
+       "; U-Boot would try label 'old' next; mdboot boots only the chosen "
+       "label"},
+      {"extlinux initrd missing: next labels",
+       [](const TestRoot& r) {
+         r.File("boot/k", "k");
+         r.File("boot/extlinux/extlinux.conf",
+                "label new\n linux /boot/k\n initrd /boot/i\nlabel old\n"
+                " linux /boot/k\nlabel rescue\n linux /boot/k\n");
+       },
+       absl::StatusCode::kNotFound,
+       "the initrd /boot/i named by /boot/extlinux/extlinux.conf is missing: "},
+      {"extlinux initrd missing: next labels named",
+       [](const TestRoot& r) {
+         r.File("boot/k", "k");
+         r.File("boot/extlinux/extlinux.conf",
+                "label new\n linux /boot/k\n initrd /boot/i\nlabel old\n"
+                " linux /boot/k\nlabel rescue\n linux /boot/k\n");
+       },
+       absl::StatusCode::kNotFound,
+       "; U-Boot would try label 'old' next (then 'rescue'); mdboot boots "
+       "only the chosen label"},
       {"extlinux without labels",
        [](const TestRoot& r) { r.File("boot/extlinux/extlinux.conf", "\n"); },
        absl::StatusCode::kNotFound, "no label"},

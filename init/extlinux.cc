@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fdt/command_line.h"
 #include "fdt/status_macros.h"
@@ -85,6 +86,7 @@ class Parser {
       l.kernel = Value(rest);
     } else if (word == "append") {
       l.append = Value(rest);
+      l.append_line = number_;
       InitrdFromAppend(l);
     } else if (word == "initrd") {
       SetOnce(l.initrd, rest);
@@ -215,23 +217,137 @@ absl::Status SetDtb(const ExtlinuxLabel& l, const ExtlinuxOptions& options,
   return absl::OkStatus();
 }
 
-// The label's `append` becomes the whole command line (`ipappend`, which
-// would add to it, is ignored with a warning): it must pass
+// A U-Boot variable in `append`: sysboot would boot with its value, which
+// mdboot cannot know, and an unset one expands to nothing, so guessing
+// could boot a different root=.
+absl::Status VariableError(absl::string_view where,
+                           const std::vector<std::string>& variables) {
+  std::vector<std::string> shown;
+  for (const std::string& v : variables) shown.push_back(absl::CEscape(v));
+  const bool one = shown.size() == 1;
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, "U-Boot environment variable", one ? " " : "s ",
+                   absl::StrJoin(shown, ", "), ": U-Boot's sysboot replaces ",
+                   one ? "it with its value (with nothing when it is"
+                       : "them with their values (with nothing when they are",
+                   " unset), which mdboot cannot know; write the value",
+                   one ? "" : "s", " into the append line"));
+}
+
+// The command line U-Boot would boot the label with: its `append` as
+// ProcessUBootMacros() leaves it (`ipappend`, which would add to it, is
+// ignored with a warning). It must name no U-Boot variable and pass
 // CheckCommandLine() (fdt/command_line.h).
-absl::Status CheckAppend(const ExtlinuxLabel& l, absl::string_view config) {
-  const absl::Status s = CheckCommandLine(l.append);
-  if (s.ok()) return s;
-  const size_t bad = FirstControlByte(l.append);
+absl::StatusOr<std::string> BootArgs(const ExtlinuxLabel& l,
+                                     absl::string_view config,
+                                     BootEntry& entry) {
+  const std::string where =
+      absl::StrCat(config, " line ", l.append_line, ": label '",
+                   absl::CEscape(l.name), "': append: ");
+  UBootAppend args = ProcessUBootMacros(l.append);
+  if (!args.variables.empty()) return VariableError(where, args.variables);
+  if (!args.dropped.empty()) {
+    entry.warnings.push_back(absl::StrCat(
+        where, "U-Boot drops the unfinished \"", absl::CEscape(args.dropped),
+        "\" at its end; so does mdboot"));
+  }
+  const absl::Status s = CheckCommandLine(args.text);
+  if (s.ok()) return std::move(args.text);
+  const size_t bad = FirstControlByte(args.text);
   return absl::InvalidArgumentError(absl::StrCat(
-      config, " line ", l.line, ": label '", absl::CEscape(l.name),
-      "': append: ", s.message(),
-      bad != absl::string_view::npos && l.append[bad] == '\r'
+      where, s.message(),
+      bad != absl::string_view::npos && args.text[bad] == '\r'
           ? " (a carriage return: the file has DOS line endings; convert it "
             "with dos2unix)"
           : ""));
 }
 
+std::vector<std::string> OtherLabels(const ExtlinuxConfig& config,
+                                     const ExtlinuxLabel& chosen) {
+  std::vector<std::string> out;
+  for (const ExtlinuxLabel& l : config.labels) {
+    if (&l != &chosen) out.push_back(l.name);
+  }
+  return out;
+}
+
 }  // namespace
+
+// cli_simple_process_macros() keeps `prev`, the character before the one
+// in hand, and treats a character as special only when `prev` is not a
+// backslash; an escape sets `prev` to the backslash. The same rules here.
+UBootAppend ProcessUBootMacros(absl::string_view in) {
+  enum class State { kText, kDollar, kName, kQuoted };
+  UBootAppend out;
+  State state = State::kText;
+  char prev = '\0';
+  size_t dollar = 0;  // Where the `$` of the current reference is.
+  size_t i = 0;
+  while (i < in.size()) {
+    char c = in[i++];
+    if (state != State::kQuoted && c == '\\' && prev != '\\') {
+      if (i == in.size()) {  // U-Boot stops here, the backslash unused.
+        if (state == State::kText) out.dropped = "\\";
+        break;
+      }
+      prev = c;
+      c = in[i++];
+    }
+    const bool plain = prev == '\\';  // Escaped, or after an escaped '\\'.
+    switch (state) {
+      case State::kText:
+        if (c == '\'' && !plain) {
+          state = State::kQuoted;
+        } else if (c == '$' && !plain) {
+          state = State::kDollar;
+          dollar = i - 1;
+        } else {
+          out.text.push_back(c);
+        }
+        break;
+      case State::kDollar:
+        if (c == '(' || c == '{') {
+          state = State::kName;
+        } else {
+          out.text.push_back('$');
+          out.text.push_back(c);
+          state = State::kText;
+        }
+        break;
+      case State::kName:
+        if (c == ')' || c == '}') {
+          out.variables.emplace_back(in.substr(dollar, i - dollar));
+          state = State::kText;
+        }
+        break;
+      case State::kQuoted:
+        if (c == '\'' && !plain) {
+          state = State::kText;
+        } else {
+          out.text.push_back(c);
+        }
+        break;
+    }
+    prev = c;
+  }
+  if (state == State::kDollar || state == State::kName) {
+    out.dropped = std::string(in.substr(dollar));
+  }
+  return out;
+}
+
+std::string ExtlinuxFallbackNote(const std::vector<std::string>& labels) {
+  if (labels.empty()) return "";
+  std::vector<std::string> rest;
+  for (size_t i = 1; i < labels.size(); ++i) {
+    rest.push_back(absl::StrCat("'", absl::CEscape(labels[i]), "'"));
+  }
+  return absl::StrCat(
+      "; U-Boot would try label '", absl::CEscape(labels[0]), "' next",
+      rest.empty() ? ""
+                   : absl::StrCat(" (then ", absl::StrJoin(rest, ", "), ")"),
+      "; mdboot boots only the chosen label");
+}
 
 absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
                                             const ExtlinuxOptions& options) {
@@ -244,10 +360,15 @@ absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
   entry.on_overlay_failure = OverlayFailurePolicy::kSkipFailed;
   const ExtlinuxLabel& l = *Choose(config, entry);
   entry.label = l.name;
+  entry.fallback_labels = OtherLabels(config, l);
   if (l.kernel.empty()) {
+    // label_boot(): a localboot label ends the boot; "No kernel given"
+    // moves on to the other labels.
     return absl::InvalidArgumentError(absl::StrCat(
         options.config, " line ", l.line, ": label '", l.name,
-        "' has no linux/kernel line", l.localboot ? " (localboot)" : ""));
+        "' has no linux/kernel line",
+        l.localboot ? " (localboot)"
+                    : ExtlinuxFallbackNote(entry.fallback_labels)));
   }
   std::string kernel = l.kernel;
   if (kernel.find('#') != std::string::npos) {
@@ -264,8 +385,7 @@ absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
                                          InRoot(options.config, w),
                                          OverlayFile::Origin::kExtlinuxFdtOverlays});
   }
-  RETURN_IF_ERROR(CheckAppend(l, options.config));
-  entry.cmdline = l.append;
+  ASSIGN_OR_RETURN(entry.cmdline, BootArgs(l, options.config, entry));
   return entry;
 }
 

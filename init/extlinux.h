@@ -40,9 +40,10 @@ struct ExtlinuxLabel {
   std::string fdt;
   std::string fdtdir;
   std::string fdtoverlays;  // Space-separated, as written.
-  std::string append;
+  std::string append;       // As written; see ProcessUBootMacros().
   bool localboot = false;
-  int line = 0;  // Where `label` is, 1-based.
+  int line = 0;         // Where `label` is, 1-based.
+  int append_line = 0;  // Where the `append` that counts is; 0: none.
 };
 
 struct ExtlinuxConfig {
@@ -72,6 +73,41 @@ struct ExtlinuxOptions {
   std::string uboot_fdtfile;
 };
 
+// UBootAppend
+//
+// What U-Boot makes of an `append` line before it becomes `bootargs`:
+// label_boot() in boot/pxe_utils.c passes it through
+// cli_simple_process_macros() (common/cli_simple.c), which
+//   - outside single quotes removes one level of backslash escapes: `\x`
+//     is `x`, and an escaped `'` or `$` is plain text;
+//   - drops single quotes and copies what lies between them as it is (no
+//     escapes, no variables; an unclosed quote runs to the end);
+//   - replaces `${name}` and `$(name)` (either closing bracket closes
+//     either) with the value of U-Boot's environment variable, nothing when
+//     it is unset;
+//   - keeps a `$` that no bracket follows, with the character after it.
+// Its quirks are kept too: a character right after an escaped backslash is
+// never special (`\\'` is `\'`, `\\\` is two backslashes); an escaped
+// bracket after `$` still opens a variable; and it silently drops a `$`
+// that ends the line, a `${...` or `$(...` that the line ends before its
+// closing bracket, and a single backslash at the very end.
+struct UBootAppend {
+  // The result with every variable expanded to nothing.
+  std::string text;
+  // Each variable reference as written, from `$` to its closing bracket
+  // ("${root}"), in order.
+  std::vector<std::string> variables;
+  // What U-Boot drops at the end without a word (`${x`, `$`, `\`), or "".
+  std::string dropped;
+};
+
+// ProcessUBootMacros()
+//
+// cli_simple_process_macros() of `append` with an empty environment (see
+// UBootAppend). U-Boot's output buffer (CONFIG_SYS_CBSIZE) is not modelled:
+// without variables the output is never longer than the input.
+UBootAppend ProcessUBootMacros(absl::string_view append);
+
 // ExtlinuxBootEntry()
 //
 // The entry of the label that would boot: the default label, else the first
@@ -79,20 +115,39 @@ struct ExtlinuxOptions {
 // `fdtdir` + "/" + `uboot_fdtfile`; neither leaves `dtb` empty, with a
 // warning (U-Boot would boot with its own device tree). The overlay policy
 // is kSkipFailed, as U-Boot's extlinux applies each overlay on its own.
+// The command line is ProcessUBootMacros() of the label's `append`; what
+// that drops at the end is a warning. `fallback_labels` lists the other
+// labels, which U-Boot would try when this one cannot load its files;
+// mdboot does not (ExtlinuxFallbackNote() says so in errors).
 //
 // Returns:
 //   kNotFound         the file has no label.
 //   kInvalidArgument  the chosen label has no `linux`/`kernel` (e.g. a
-//                     `localboot` label), or it has `fdtdir` but
-//                     `uboot_fdtfile` is empty (the message says to pass it);
-//                     its `append` fails CheckCommandLine()
-//                     (fdt/command_line.h): 2048 bytes or more, which the
-//                     kernel would cut, or a control byte, e.g.
-//                     "/boot/extlinux/extlinux.conf line 1: label 'debian':
-//                     append: control byte \x0d at offset 14; ..." (a CR
-//                     adds the dos2unix hint).
+//                     `localboot` label; when not localboot, the message
+//                     ends with ExtlinuxFallbackNote()), or it has `fdtdir`
+//                     but `uboot_fdtfile` is empty (the message says to
+//                     pass it); its `append` names a U-Boot variable
+//                     (`${name}` or `$(name)`), whose value mdboot cannot
+//                     know, e.g. "/boot/extlinux/extlinux.conf line 4:
+//                     label 'debian': append: U-Boot environment variable
+//                     ${rootdev}: ..."; the processed `append` fails
+//                     CheckCommandLine() (fdt/command_line.h): 2048 bytes
+//                     or more, which the kernel would cut, or a control
+//                     byte, e.g. "/boot/extlinux/extlinux.conf line 4: label
+//                     'debian': append: control byte \x0d at offset 14; ..."
+//                     (a CR adds the dos2unix hint). The line is the
+//                     `append` line's.
 absl::StatusOr<BootEntry> ExtlinuxBootEntry(const ExtlinuxConfig& config,
                                             const ExtlinuxOptions& options);
+
+// ExtlinuxFallbackNote()
+//
+// What U-Boot would do next when the chosen label cannot be booted because
+// its kernel, initrd or `fdt` is missing (boot_unattempted_labels() in
+// boot/pxe_utils.c tries every other label, in file order), for error
+// messages: "; U-Boot would try label 'l1' next (then 'l2'); mdboot boots
+// only the chosen label". "" when there is no other label.
+std::string ExtlinuxFallbackNote(const std::vector<std::string>& labels);
 
 }  // namespace fdt_handoff
 

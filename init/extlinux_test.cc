@@ -205,7 +205,18 @@ TEST(ExtlinuxBootEntry, Errors) {
        "/boot/extlinux/extlinux.conf line 1: label 'a' has no linux/kernel "
        "line"},
       {"localboot", "default b\nlabel a\n linux /a\nlabel b\n localboot 1\n",
-       kZero2w, absl::StatusCode::kInvalidArgument, "(localboot)"},
+       kZero2w, absl::StatusCode::kInvalidArgument,
+       "' has no linux/kernel "
+       "line (localboot)"},
+      // label_boot(): "No kernel given, skipping", then
+      // boot_unattempted_labels() tries the others in file order.
+      {"no kernel, other labels",
+       "default b\nlabel a\n linux /a\nlabel b\n"
+       " initrd /i\nlabel c\n linux /c\n",
+       kZero2w, absl::StatusCode::kInvalidArgument,
+       "/boot/extlinux/extlinux.conf line 4: label 'b' has no linux/kernel "
+       "line; U-Boot would try label 'a' next (then 'c'); mdboot boots only "
+       "the chosen label"},
       {"fdtdir without fdtfile", "label a\n linux /a\n fdtdir /d/\n", "",
        absl::StatusCode::kInvalidArgument,
        "label 'a' has fdtdir /d/ but U-Boot's fdtfile is unknown"},
@@ -215,6 +226,25 @@ TEST(ExtlinuxBootEntry, Errors) {
     EXPECT_EQ(entry.status().code(), c.code) << c.name;
     EXPECT_THAT(entry.status().message(), HasSubstr(c.message)) << c.name;
   }
+  // A localboot label ends U-Boot's boot: no other label is tried.
+  auto local =
+      EntryFor("default b\nlabel a\n linux /a\nlabel b\n localboot 1\n");
+  EXPECT_THAT(local.status().message(), ::testing::Not(HasSubstr("would try")));
+}
+
+TEST(ExtlinuxBootEntry, FallbackLabelsAreTheOthersInFileOrder) {
+  auto entry = EntryFor(
+      "default b\nlabel a\n linux /a\nlabel b\n linux /b\nlabel c\n linux "
+      "/c\n");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->fallback_labels, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(ExtlinuxFallbackNote(entry->fallback_labels),
+            "; U-Boot would try label 'a' next (then 'c'); mdboot boots only "
+            "the chosen label");
+  EXPECT_EQ(ExtlinuxFallbackNote({"l1"}),
+            "; U-Boot would try label 'l1' next; mdboot boots only the chosen "
+            "label");
+  EXPECT_EQ(ExtlinuxFallbackNote({}), "");
 }
 
 // The chosen label's `append` is the command line: it must fit arm64's
@@ -235,18 +265,18 @@ TEST(ExtlinuxBootEntry, AppendTheKernelWouldNotTakeIsRefused) {
       {"empty", "", ""},
       {"2047 bytes", std::string(2047, 'a'), ""},
       {"2048 bytes", std::string(2048, 'a'),
-       "/boot/extlinux/extlinux.conf line 5: label 'b': append: the kernel "
+       "/boot/extlinux/extlinux.conf line 8: label 'b': append: the kernel "
        "command line (/chosen/bootargs) would be 2048 bytes; arm64 takes at "
        "most 2047 (COMMAND_LINE_SIZE 2048, NUL included) and would cut the "
        "rest"},
       {"DOS line ending", "root=/dev/md127\r",
-       "/boot/extlinux/extlinux.conf line 5: label 'b': append: control byte "
+       "/boot/extlinux/extlinux.conf line 8: label 'b': append: control byte "
        "\\x0d at offset 15" +
            kText +
            " (a carriage return: the file has DOS line endings; convert it "
            "with dos2unix)"},
       {"escape sequence", "quiet \x1b[2J",
-       "/boot/extlinux/extlinux.conf line 5: label 'b': append: control byte "
+       "/boot/extlinux/extlinux.conf line 8: label 'b': append: control byte "
        "\\x1b at offset 6" +
            kText},
   };
@@ -257,6 +287,115 @@ TEST(ExtlinuxBootEntry, AppendTheKernelWouldNotTakeIsRefused) {
     if (c.error.empty()) {
       ASSERT_TRUE(entry.ok()) << entry.status();
       EXPECT_EQ(entry->cmdline, c.append);
+      continue;
+    }
+    EXPECT_EQ(entry.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(std::string(entry.status().message()), c.error);
+  }
+}
+
+// cli_simple_process_macros() (U-Boot common/cli_simple.c), which
+// label_boot() in boot/pxe_utils.c runs over `append`, with an empty
+// environment. Each row was worked out by hand from that function's state
+// machine (state 0 text, 1 after `$`, 2 in a name, 3 in single quotes; one
+// `prev` character decides whether a quote, `$` or backslash is special).
+TEST(ProcessUBootMacros, MatchesUBootByHand) {
+  const struct {
+    std::string in;
+    std::string text;
+    std::vector<std::string> variables;
+    std::string dropped;
+  } kCases[] = {
+      {"", "", {}, ""},
+      {"root=/dev/md127 ro", "root=/dev/md127 ro", {}, ""},
+      {"a 'b c' d", "a b c d", {}, ""},
+      {"'it''s'", "its", {}, ""},
+      {"'unclosed x", "unclosed x", {}, ""},
+      {"\"a b\"", "\"a b\"", {}, ""},  // Double quotes are plain text.
+      {"a\\ b", "a b", {}, ""},
+      {"\\'", "'", {}, ""},
+      {"\\$x", "$x", {}, ""},
+      {"\\\\", "\\", {}, ""},
+      // After an escaped backslash, a backslash is plain: three make two.
+      {"\\\\\\", "\\\\", {}, ""},
+      // ... and so is a quote: it does not open.
+      {"\\\\'a b'", "\\'a b", {}, ""},
+      // No escapes inside quotes; an escaped quote does not close.
+      {"'a\\'b'", "a\\'b", {}, ""},
+      {"'${x}'", "${x}", {}, ""},
+      {"${x}", "", {"${x}"}, ""},
+      {"a=$(x)b", "a=b", {"$(x)"}, ""},
+      {"${x)", "", {"${x)"}, ""},          // Either bracket closes.
+      {"$\\{x}", "", {"$\\{x}"}, ""},      // An escaped bracket opens.
+      {"${a\\}b}", "b}", {"${a\\}"}, ""},  // ... and closes.
+      {"${a${b}}", "}", {"${a${b}"}, ""},
+      {"$$", "$$", {}, ""},
+      {"$'a'", "$'a", {}, ""},  // `$'` is text; the last quote opens.
+      {"$5 x", "$5 x", {}, ""},
+      {"a$", "a", {}, "$"},
+      {"a${b", "a", {}, "${b"},
+      {"a\\", "a", {}, "\\"},
+      {"a$\\", "a", {}, "$\\"},
+      {"'a\\", "a\\", {}, ""},  // Inside quotes a backslash is text.
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.in);
+    const UBootAppend out = ProcessUBootMacros(c.in);
+    EXPECT_EQ(out.text, c.text);
+    EXPECT_EQ(out.variables, c.variables);
+    EXPECT_EQ(out.dropped, c.dropped);
+  }
+}
+
+TEST(ExtlinuxBootEntry, WhatUBootDropsIsAWarning) {
+  auto entry = EntryFor("label x\n linux /k\n fdt /d\n append ro ${\n");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->cmdline, "ro ");
+  EXPECT_THAT(entry->warnings,
+              Contains("/boot/extlinux/extlinux.conf line 4: label 'x': "
+                       "append: U-Boot drops the unfinished \"${\" at its "
+                       "end; so does mdboot"));
+}
+
+// U-Boot does not pass `append` verbatim: label_boot() (boot/pxe_utils.c)
+// runs it through cli_simple_process_macros() (common/cli_simple.c) first.
+// The command line is what that function makes of it; a U-Boot variable,
+// whose value mdboot cannot know, fails the boot.
+TEST(ExtlinuxBootEntry, AppendIsWhatUBootMakesOfIt) {
+  const std::string kHead =
+      "default b\nlabel a\n linux /a\n append root=${x}\nlabel b\n"
+      " linux /b\n fdt /d\n append ";
+  const struct {
+    std::string name;
+    std::string append;
+    std::string cmdline;  // Empty with `error`.
+    std::string error;
+  } kCases[] = {
+      {"plain", "root=/dev/md127 ro quiet", "root=/dev/md127 ro quiet", ""},
+      {"single quotes dropped", "console='ttyS0,115200' x='a b'",
+       "console=ttyS0,115200 x=a b", ""},
+      {"backslash escapes removed", "a\\ b \\\\ c\\'d", "a b \\ c'd", ""},
+      {"quoted variable is text", "x='${root}'", "x=${root}", ""},
+      {"escaped dollar is text", "x=\\${root}", "x=${root}", ""},
+      {"dollar without bracket kept", "cost=$5 a$", "cost=$5 a", ""},
+      {"curly variable", "root=${rootdev} ro", "",
+       "/boot/extlinux/extlinux.conf line 8: label 'b': append: U-Boot "
+       "environment variable ${rootdev}: U-Boot's sysboot replaces it with "
+       "its value (with nothing when it is unset), which mdboot cannot know; "
+       "write the value into the append line"},
+      {"two variables", "root=$(rootdev) console=${console}", "",
+       "/boot/extlinux/extlinux.conf line 8: label 'b': append: U-Boot "
+       "environment variables $(rootdev), ${console}: U-Boot's sysboot "
+       "replaces them with their values (with nothing when they are unset), "
+       "which mdboot cannot know; write the values into the append line"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.name);
+    // Label a's variable does not count: only the label that boots does.
+    auto entry = EntryFor(kHead + c.append + "\n");
+    if (c.error.empty()) {
+      ASSERT_TRUE(entry.ok()) << entry.status();
+      EXPECT_EQ(entry->cmdline, c.cmdline);
       continue;
     }
     EXPECT_EQ(entry.status().code(), absl::StatusCode::kInvalidArgument);
