@@ -334,6 +334,42 @@ absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
   return absl::OkStatus();
 }
 
+// booting.rst: "The Image must be placed text_offset bytes from a 2MB
+// aligned base address anywhere in usable system RAM and called there. The
+// region between the 2 MB aligned base address and the start of the image
+// has no special significance to the kernel". It asks for no alignment
+// beyond that; kexec_load does: every segment must start on a page of the
+// running kernel (sanity_check_segment_list(), -EADDRNOTAVAIL), and the
+// kernel's segment starts at base + text_offset. Refused here rather than
+// placed at the page below with a zero prefix: kexec_load zero-fills only
+// past a segment's buffer, so a prefix would mean copying the whole Image
+// (a raw Image is loaded from its mapping, uncopied) for a text_offset no
+// Linux build has written (0x80000 before v5.8, 0 since,
+// RANDOMIZE_TEXT_OFFSET a multiple of 4 KiB or of the kernel's page), and
+// that kexec-tools ("Base address ... is not page aligned") and the
+// kernel's own kexec_file_load refuse as well.
+absl::Status CheckTextOffset(absl::string_view where, uint64_t text_offset,
+                             uint32_t running_page_size) {
+  constexpr uint64_t kSmallestPage = 4096;
+  if (text_offset % kSmallestPage != 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "%s: text_offset 0x%x is not a multiple of 4 KiB (no arm64 kernel has "
+        "one: 0x80000 before v5.8, 0 since, a page multiple when randomized); "
+        "the Image could not start on a page boundary, which kexec_load "
+        "requires",
+        where, text_offset));
+  }
+  if (running_page_size != 0 && text_offset % running_page_size != 0) {
+    return absl::UnimplementedError(absl::StrFormat(
+        "%s: text_offset 0x%x is not a multiple of the running kernel's %d KiB "
+        "pages; kexec_load places segments on page boundaries only, so this "
+        "kernel cannot be loaded from a %d KiB-page kernel",
+        where, text_offset, running_page_size / 1024,
+        running_page_size / 1024));
+  }
+  return absl::OkStatus();
+}
+
 // Decodes and checks the header of `b`, a raw Image (IsImage() holds), into
 // the fields of the result; the caller gives it the bytes. `format` names
 // the packing, for Arm64Image::format and messages.
@@ -374,6 +410,7 @@ absl::StatusOr<Arm64Image> CheckImageFields(absl::Span<const uint8_t> b,
         "the Image is placed above",
         where, out.text_offset));
   }
+  RETURN_IF_ERROR(CheckTextOffset(where, out.text_offset, running_page_size));
   // "At least image_size bytes from the start of the image must be free for
   // use by the kernel."
   if (out.image_size > max_image_size) {

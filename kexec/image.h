@@ -29,12 +29,15 @@
 //                      describes, corrupt compressed data, checksums that do
 //                      not match, offsets or sizes that point outside the
 //                      file, Image bytes longer than the header's
-//                      image_size, a zboot payload that is not an Image.
+//                      image_size, a zboot payload that is not an Image, a
+//                      text_offset no kernel build writes (2 MiB or more,
+//                      not a multiple of 4 KiB).
 //   kUnimplemented     a kernel, intact, in a form this loader does not
 //                      handle: big-endian Image, a page size other than the
-//                      running kernel's, ELF vmlinux, compression other than
-//                      gzip/zstd (xz, lzma, lz4, lzo, bzip2), U-Boot
-//                      multi-file images.
+//                      running kernel's, a text_offset that is not a
+//                      multiple of the running kernel's page size, ELF
+//                      vmlinux, compression other than gzip/zstd (xz, lzma,
+//                      lz4, lzo, bzip2), U-Boot multi-file images.
 //   kInvalidArgument   intact bytes that are not an arm64 kernel at all (a
 //                      DTB, an initramfs, a 32-bit zImage, a gzip file that
 //                      holds something else, unknown data), and caller
@@ -140,7 +143,10 @@ struct Arm64Image {
 //   - a page size in flags bits 1-2, when specified, equals
 //     `running_page_size`;
 //   - text_offset is below 2 MiB (true of every arm64 kernel: 0x80000 before
-//     v5.8, 0 since, random but below 2 MiB with RANDOMIZE_TEXT_OFFSET);
+//     v5.8, 0 since, random but below 2 MiB with RANDOMIZE_TEXT_OFFSET) and
+//     a multiple of the running kernel's page size (of 4 KiB when
+//     `running_page_size` is 0): kexec_load takes page-aligned segments
+//     only, and the Image's starts at a 2 MiB-aligned base + text_offset;
 //   - the Image bytes fit in image_size, and image_size and the Image fit in
 //     `max_image_size`;
 //   - the file holds the Image's whole text and data, so that only BSS is
@@ -154,9 +160,11 @@ struct Arm64Image {
 // Image header stops after 64 bytes.
 //
 // `running_page_size` is the page size of the running kernel (4096, 16384 or
-// 65536), which the new kernel must share; 0 skips the page-size check for
-// callers that have checked the CPU's granule support themselves (the
-// kernel's own kexec_file_load checks granule support, not equality).
+// 65536), which the new kernel must share and whose pages kexec_load
+// aligns segments to; 0 skips the page-size check for callers that have
+// checked the CPU's granule support themselves (the kernel's own
+// kexec_file_load checks granule support, not equality), and checks
+// text_offset against 4 KiB only.
 //
 // Returns:
 //   kDataLoss          damaged file (see the policy above): truncated
@@ -164,9 +172,12 @@ struct Arm64Image {
 //                      payload outside the file or not an Image, U-Boot
 //                      header or data CRC mismatch or size past the end of
 //                      the file, Image longer than image_size, text_offset
-//                      >= 2 MiB.
+//                      >= 2 MiB or not a multiple of 4 KiB (the message
+//                      names the field and its value).
 //   kUnimplemented     big-endian Image; page size differs from
-//                      `running_page_size` (both sizes are named); ELF
+//                      `running_page_size` (both sizes are named);
+//                      text_offset a multiple of 4 KiB but not of
+//                      `running_page_size` (both are named); ELF
 //                      vmlinux; compression other than gzip or zstd (at the
 //                      top level, in a zboot header or in a U-Boot header);
 //                      U-Boot multi-file image.

@@ -44,6 +44,9 @@ void CheckKernel(const absl::StatusOr<Arm64Image>& kernel,
   Check(kernel->image.size() <= kernel->image_size);
   Check(!kernel->format.empty());
   Check(kernel->text_offset < (uint64_t{2} << 20));
+  // kexec_load needs the kernel segment (base + text_offset) page aligned.
+  Check(kernel->text_offset % 4096 == 0);
+  Check(running_page_size == 0 || kernel->text_offset % running_page_size == 0);
   Check(kernel->page_size == 0 || running_page_size == 0 ||
         kernel->page_size == running_page_size);
   if (kernel->legacy_image_size) {

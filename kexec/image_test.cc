@@ -186,6 +186,27 @@ std::vector<BadCase> BadCases() {
                    "offset.img: Image: text_offset 0x200000 is not below 2 "
                    "MiB, the alignment of the base the Image is placed "
                    "above"});
+  // kexec_load places segments on page boundaries only; no arm64 kernel
+  // was built with a text_offset that is not a multiple of 4 KiB.
+  cases.push_back({"unaligned.img", ImageBytes(0x80010, 0x10000, 0x2),
+                   absl::StatusCode::kDataLoss,
+                   "unaligned.img: Image: text_offset 0x80010 is not a "
+                   "multiple of 4 KiB (no arm64 kernel has one: 0x80000 "
+                   "before v5.8, 0 since, a page multiple when randomized); "
+                   "the Image could not start on a page boundary, which "
+                   "kexec_load requires"});
+  {
+    // A 4 KiB multiple (RANDOMIZE_TEXT_OFFSET of a 4K kernel) that a 64K
+    // running kernel cannot place.
+    BadCase c{"random-offset.img", ImageBytes(0x81000, 0x10000, 0),
+              absl::StatusCode::kUnimplemented,
+              "random-offset.img: Image: text_offset 0x81000 is not a "
+              "multiple of the running kernel's 64 KiB pages; kexec_load "
+              "places segments on page boundaries only, so this kernel "
+              "cannot be loaded from a 64 KiB-page kernel"};
+    c.page_size = 65536;
+    cases.push_back(c);
+  }
   cases.push_back({"long.img", ImageBytes(0, 200, 0x2, 256),
                    absl::StatusCode::kDataLoss,
                    "long.img: Image: the Image is 256 bytes but the header's "

@@ -84,6 +84,16 @@ absl::StatusOr<Plan> PlanSegments(const PlanInput& in) {
     return absl::InvalidArgumentError(
         absl::StrCat("plan: page size ", page, " is not a power of two"));
   }
+  // kexec_load takes only page-aligned segments, and the kernel's starts
+  // at a 2 MiB-aligned base + text_offset (ParseKernel() refuses such an
+  // Image already; this keeps the promise of Segment::mem).
+  if (in.text_offset % page != 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "plan: text_offset 0x%x is not a multiple of the page size %u: the "
+        "kernel segment, which starts at a 2 MiB-aligned base + text_offset, "
+        "would not be page aligned",
+        in.text_offset, page));
+  }
   if (in.kernel_bytes == 0 || in.kernel_bytes > in.image_size) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "plan: kernel data (%u bytes) must be non-empty and fit image_size "

@@ -71,6 +71,8 @@ struct Plan {
 //
 // Returns:
 //   kInvalidArgument   a malformed input: page size not a power of two,
+//                      text_offset not a multiple of the page size (the
+//                      kernel segment could not be page aligned),
 //                      kernel_bytes > image_size, no DTB or purgatory.
 //   kResourceExhausted the DTB exceeds 2 MiB; no usable range can hold the
 //                      kernel (image_size larger than any RAM range), the

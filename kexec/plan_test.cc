@@ -123,7 +123,10 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
   };
   const Case cases[] = {
       {"image larger than RAM",
-       [](PlanInput& in) { in.image_size = 2 * kGiB; in.kernel_bytes = kMiB; },
+       [](PlanInput& in) {
+         in.image_size = 2 * kGiB;
+         in.kernel_bytes = kMiB;
+       },
        absl::StatusCode::kResourceExhausted,
        "plan: no room for the kernel (2147483648 bytes) at a 2 MiB-aligned "
        "base + text_offset 0x0; usable RAM: [0x40040000..0x80000000)"},
@@ -135,8 +138,7 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
        "plan: no room for the initrd (10485760 bytes) above the kernel and "
        "inside the 32 GiB window [0x40000000..0x840000000); usable RAM: "
        "[0x40000000..0x42200000) [0x900000000..0x940000000)"},
-      {"DTB over 2 MiB",
-       [](PlanInput& in) { in.dtb_bytes = 2 * kMiB + 8; },
+      {"DTB over 2 MiB", [](PlanInput& in) { in.dtb_bytes = 2 * kMiB + 8; },
        absl::StatusCode::kResourceExhausted,
        "plan: the DTB is 2097160 bytes, over arm64's 2 MiB limit"},
       {"no memory", [](PlanInput& in) { in.usable.clear(); },
@@ -151,6 +153,23 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
       {"odd page size", [](PlanInput& in) { in.page_size = 3000; },
        absl::StatusCode::kInvalidArgument,
        "plan: page size 3000 is not a power of two"},
+      // kexec_load takes page-aligned segments only, and the kernel's
+      // starts at base + text_offset (plan.h promises page-aligned mem).
+      {"text_offset not a page multiple",
+       [](PlanInput& in) { in.text_offset = 0x80010; },
+       absl::StatusCode::kInvalidArgument,
+       "plan: text_offset 0x80010 is not a multiple of the page size 4096: "
+       "the kernel segment, which starts at a 2 MiB-aligned base + "
+       "text_offset, would not be page aligned"},
+      {"text_offset a 4 KiB but not a 64 KiB multiple",
+       [](PlanInput& in) {
+         in.page_size = 65536;
+         in.text_offset = 0x81000;
+       },
+       absl::StatusCode::kInvalidArgument,
+       "plan: text_offset 0x81000 is not a multiple of the page size 65536: "
+       "the kernel segment, which starts at a 2 MiB-aligned base + "
+       "text_offset, would not be page aligned"},
       {"kernel bytes beyond image_size",
        [](PlanInput& in) { in.kernel_bytes = in.image_size + 1; },
        absl::StatusCode::kInvalidArgument,
