@@ -2,6 +2,7 @@
 
 #include <libfdt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -49,6 +50,10 @@ double Milliseconds(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
+// What the "initrd" rule of Reconcile() notes about the range it wrote.
+constexpr absl::string_view kInitrdRule = "initrd";
+constexpr absl::string_view kInitrdNote = "/chosen:linux,initrd-start/-end = ";
+
 absl::Status CheckHandoffInput(const HandoffInput& input) {
   if (input.target_dtb == nullptr) {
     return absl::InvalidArgumentError("handoff: no target DTB");
@@ -57,6 +62,18 @@ absl::Status CheckHandoffInput(const HandoffInput& input) {
       input.reconcile.initrd_end.has_value()) {
     return absl::InvalidArgumentError(
         "handoff: the initrd address comes from the plan; do not set it");
+  }
+  // The rule is what tells the kernel where the initrd is; skipped, the
+  // initrd would still be loaded, but /chosen would not name it (or would
+  // name the old boot's).
+  const std::vector<std::string>& skipped = input.reconcile.skip_rules;
+  if (!input.initrd.empty() &&
+      std::find(skipped.begin(), skipped.end(), kInitrdRule) != skipped.end()) {
+    return absl::InvalidArgumentError(
+        "handoff: an initrd is given but the reconcile rule 'initrd' is "
+        "skipped: the initrd would be loaded while /chosen/linux,initrd-"
+        "start/-end would be missing or left from the old boot, so the new "
+        "kernel would not find it; run the rule or leave the initrd out");
   }
   return absl::OkStatus();
 }
@@ -76,14 +93,10 @@ absl::StatusOr<Plan> PlanFor(const HandoffInput& input, size_t dtb_bytes,
   return PlanSegments(plan_input);
 }
 
-// What the "initrd" rule of Reconcile() notes about the range it wrote.
-constexpr absl::string_view kInitrdRule = "initrd";
-constexpr absl::string_view kInitrdNote = "/chosen:linux,initrd-start/-end = ";
-
 // Replaces the placeholder values of /chosen/linux,initrd-start/-end in
 // `dtb` with [start, end) (fdt_setprop_inplace: same length, nothing moves)
-// and the report line with the final range. When the "initrd" rule was
-// skipped, it wrote nothing, and nothing is patched.
+// and the report line with the final range. The "initrd" rule ran:
+// CheckHandoffInput() refuses an initrd with the rule skipped.
 absl::StatusOr<Fdt> SetInitrdAddress(const Fdt& dtb, uint64_t start,
                                      uint64_t end, ReconcileReport* report) {
   ReconcileChange* note = nullptr;
@@ -92,7 +105,10 @@ absl::StatusOr<Fdt> SetInitrdAddress(const Fdt& dtb, uint64_t start,
       note = &c;
     }
   }
-  if (note == nullptr) return dtb;
+  if (note == nullptr) {
+    return absl::InternalError(
+        "handoff: the initrd rule left no /chosen/linux,initrd-start/-end");
+  }
   std::vector<uint8_t> bytes(dtb.bytes().begin(), dtb.bytes().end());
   const int chosen = fdt_path_offset(bytes.data(), "/chosen");
   if (chosen < 0) return FdtError(chosen, "handoff: /chosen");

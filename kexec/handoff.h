@@ -87,14 +87,18 @@ struct Handoff {
 // Reconcile() given the final initrd range. Then builds the purgatory.
 //
 // Returns:
-//   kInvalidArgument   initrd_start/_end already set; no target DTB.
+//   kInvalidArgument   initrd_start/_end already set; no target DTB; an
+//                      initrd with the "initrd" rule in skip_rules (the
+//                      initrd would be loaded, but /chosen would not say
+//                      where).
 //   plus every code of Reconcile() (the DTB; a command line that
 //   CheckCommandLine() refuses is its kInvalidArgument, returned before
 //   anything is planned), ParseTree() and
 //   UsableFromDtb() (no memory), PlanSegments() (no room, DTB over 2 MiB,
 //   ...) and Fdt::FromBytes() (the patched DTB is re-validated; kDataLoss
 //   would be a bug), and the FdtErrorCode() of a libfdt failure to patch
-//   /chosen (a bug: the initrd rule writes both properties 64 bits wide).
+//   /chosen (a bug: the initrd rule writes both properties 64 bits wide),
+//   kInternal when the initrd rule left no range to patch (a bug).
 //   With verify, also BuildVerifyPurgatory()'s kInvalidArgument (too many
 //   regions, an unusable UART) and kInternal when the purgatory is not the
 //   last segment (a planner bug). A DTB without a usable stdout-path is not

@@ -145,14 +145,32 @@ TEST_F(HandoffTest, ReconcilesOnceAndEqualsAReconcileWithTheFinalRange) {
                         "[0x42200000..0x42300000) (1 MiB)"));
 }
 
-TEST_F(HandoffTest, SkippedInitrdRuleIsNotPatched) {
+// With the "initrd" rule skipped, /chosen would not say where the initrd
+// is (no linux,initrd-* at all, or stale ones from the live FDT) while the
+// initrd is loaded anyway: refused, and nothing reaches kexec_load.
+TEST_F(HandoffTest, SkippedInitrdRuleWithAnInitrdIsRefused) {
   in_.reconcile.skip_rules = {"initrd"};
+  auto h = PrepareAndLoad(in_, sys_);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(h.status().message(),
+            "handoff: an initrd is given but the reconcile rule 'initrd' is "
+            "skipped: the initrd would be loaded while /chosen/linux,initrd-"
+            "start/-end would be missing or left from the old boot, so the "
+            "new kernel would not find it; run the rule or leave the initrd "
+            "out");
+  EXPECT_EQ(sys_.loads, 0);
+}
+
+// Without an initrd, skipping the rule is the caller's choice: the DTB is
+// that of a Reconcile() with the same options.
+TEST_F(HandoffTest, SkippedInitrdRuleWithoutAnInitrdIsNotPatched) {
+  in_.reconcile.skip_rules = {"initrd"};
+  in_.initrd = {};
   auto h = PrepareHandoff(in_);
   ASSERT_TRUE(h.ok()) << h.status();
-  ReconcileOptions options = in_.reconcile;
-  options.initrd_start = h->plan.initrd_start;
-  options.initrd_end = h->plan.initrd_end;
-  auto direct = Reconcile(target_, options);
+  EXPECT_EQ(h->plan.initrd_start, 0u);
+  auto direct = Reconcile(target_, in_.reconcile);
   ASSERT_TRUE(direct.ok()) << direct.status();
   EXPECT_TRUE(std::equal(h->dtb.bytes().begin(), h->dtb.bytes().end(),
                          direct->bytes().begin(), direct->bytes().end()));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -899,6 +900,14 @@ std::string KexecProblem(KexecRequest* req) {
   if (req->kernel_path.empty()) problem = "needs --kernel IMAGE";
   if (req->flags.initrd_start.has_value()) {
     problem = "takes --initrd FILE; the planner chooses its address";
+  }
+  const std::vector<std::string>& skipped = req->flags.options.skip_rules;
+  if (!req->initrd_path.empty() &&
+      std::find(skipped.begin(), skipped.end(), "initrd") != skipped.end()) {
+    problem =
+        "--skip-rule initrd cannot go with --initrd: the initrd would be "
+        "loaded but /chosen/linux,initrd-start/-end would not say where "
+        "(missing, or stale from the live FDT); drop one of them";
   }
   return problem;
 }

@@ -357,6 +357,26 @@ TEST(Cli, PlanRefusesBadKernelsAndUsage) {
   EXPECT_EQ(r.code, kExitUsage);
 }
 
+// --skip-rule initrd would load the initrd without telling the kernel
+// where it is: refused as usage, before anything is read or loaded.
+TEST(Cli, SkippedInitrdRuleWithAnInitrdIsUsage) {
+  for (const char* command : {"plan", "load", "exec"}) {
+    SCOPED_TRACE(command);
+    CliRun r = Cli({command, "--kernel", "testdata/kernel/Image", "--initrd",
+                    "testdata/kernel/uInitrd", "--dtb", kPlain72, "--live",
+                    kLive, "--skip-rule", "initrd"});
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_THAT(r.err,
+                StartsWith(absl::StrCat(
+                    "fdt-handoff: ", command,
+                    " --skip-rule initrd cannot go with --initrd: the initrd "
+                    "would be loaded but /chosen/linux,initrd-start/-end "
+                    "would not say where (missing, or stale from the live "
+                    "FDT); drop one of them\n")));
+    EXPECT_EQ(r.out, "");
+  }
+}
+
 // The syscall layer as a test sees it: what reached kexec_load (copied,
 // since the CLI's buffers are gone when RunCli returns) and reboot.
 class FakeKexec : public KexecSyscalls {
