@@ -16,6 +16,7 @@ HandoffInput InputFor(const PreparedBoot& boot, const BootOptions* options) {
   in.kernel = boot.kernel.image;
   in.text_offset = boot.kernel.text_offset;
   in.image_size = boot.kernel.image_size;
+  in.kernel_page_size = boot.kernel.page_size;
   in.initrd = boot.initrd;
   in.target_dtb = &boot.dtb.dtb;
   in.verify = boot.verify;

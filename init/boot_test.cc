@@ -130,6 +130,24 @@ TEST_F(PrepareBootTest, ShortCpioInitrdIsANoteAndTheBootGoesOn) {
                         "mdadm was not checked"));
 }
 
+// A 4K mdboot and a 64K target kernel (flags bits 1-2 = 3): planned and
+// loadable, with the granule warning in the plan.
+TEST_F(PrepareBootTest, TargetKernelWithOtherPagesIsPlannedWithAWarning) {
+  Armbian(Bytes(kUsb));
+  std::string image = Bytes("testdata/kernel/Image");
+  ASSERT_GT(image.size(), 24u);
+  image[24] = static_cast<char>((image[24] & ~0x6) | (3 << 1));
+  root_.File(absl::StrCat("boot/vmlinuz-", kVer), image);
+  options_.page_size = 4096;
+  auto boot = Prepare();
+  ASSERT_TRUE(boot.ok()) << boot.status();
+  EXPECT_EQ(boot->kernel.page_size, 65536u);
+  ASSERT_TRUE(boot->handoff.has_value());
+  EXPECT_THAT(FormatPreparedBoot(*boot),
+              HasSubstr("warning    the target kernel uses 64 KiB pages (Image "
+                        "flags bits 1-2), the running kernel 4 KiB pages"));
+}
+
 TEST_F(PrepareBootTest, OverlayFailureBootsThePristineDtbWithAWarning) {
   Armbian(Bytes("testdata/overlays/bad-target-path.dtbo"));
   auto boot = Prepare();

@@ -84,6 +84,7 @@ absl::StatusOr<Plan> PlanFor(const HandoffInput& input, size_t dtb_bytes,
   plan_input.usable = usable;
   plan_input.page_size = input.page_size;
   plan_input.text_offset = input.text_offset;
+  plan_input.kernel_page_size = input.kernel_page_size;
   plan_input.image_size = input.image_size;
   plan_input.kernel_bytes = input.kernel.size();
   plan_input.initrd_bytes = input.initrd.size();
@@ -254,6 +255,10 @@ std::string FormatHandoffJson(const Handoff& h) {
   }
   std::vector<std::string> notes;
   for (const std::string& n : h.memory_notes) notes.push_back(JsonString(n));
+  std::vector<std::string> warnings;
+  for (const std::string& w : h.plan.warnings) {
+    warnings.push_back(JsonString(w));
+  }
   std::vector<std::string> changes;
   for (const ReconcileChange& c : h.report.changes) {
     changes.push_back(absl::StrFormat("    {\"rule\": %s, \"change\": %s}",
@@ -288,14 +293,14 @@ std::string FormatHandoffJson(const Handoff& h) {
       "{\n  \"entry\": [", JsonAddress(h.plan.purgatory_address), "],\n",
       "  \"kernel_entry\": [", JsonAddress(h.plan.kernel_entry), "],\n",
       "  \"dtb_address\": [", JsonAddress(h.plan.dtb_address), "],\n",
-      "  \"dtb_bytes\": ", h.dtb.size(), ",\n",
-      "  \"initrd\": [", JsonAddress(h.plan.initrd_start), ", ",
-      JsonAddress(h.plan.initrd_end), "],\n",
-      "  \"usable\": [", absl::StrJoin(usable, ", "), "],\n",
+      "  \"dtb_bytes\": ", h.dtb.size(), ",\n", "  \"initrd\": [",
+      JsonAddress(h.plan.initrd_start), ", ", JsonAddress(h.plan.initrd_end),
+      "],\n", "  \"usable\": [", absl::StrJoin(usable, ", "), "],\n",
       "  \"segments\": [\n", absl::StrJoin(segments, ",\n"), "\n  ],\n",
-      "  \"verify\": ", verify, ",\n",
-      "  \"memory_notes\": [", absl::StrJoin(notes, ", "), "],\n",
-      "  \"changes\": [\n", absl::StrJoin(changes, ",\n"), "\n  ]\n}\n");
+      "  \"verify\": ", verify, ",\n", "  \"warnings\": [",
+      absl::StrJoin(warnings, ", "), "],\n", "  \"memory_notes\": [",
+      absl::StrJoin(notes, ", "), "],\n", "  \"changes\": [\n",
+      absl::StrJoin(changes, ",\n"), "\n  ]\n}\n");
 }
 
 }  // namespace fdt_handoff

@@ -37,6 +37,9 @@ struct HandoffInput {
   absl::Span<const uint8_t> kernel;
   uint64_t text_offset = 0;
   uint64_t image_size = 0;
+  // Arm64Image::page_size (0: unspecified); another than `page_size` is a
+  // warning in the plan (PlanSegments()).
+  uint64_t kernel_page_size = 0;
   // The initrd as loaded (U-Boot header stripped); empty for none.
   absl::Span<const uint8_t> initrd;
   const Fdt* target_dtb = nullptr;
@@ -135,8 +138,8 @@ std::string FormatPurgatory(const Handoff& handoff);
 //
 // The plan as JSON: segments (role, mem, memsz, bufsz as numbers and hex
 // strings), entry, kernel entry, DTB and initrd addresses, the purgatory's
-// verification (regions with their sha256, UART), memory notes and the
-// change report lines.
+// verification (regions with their sha256, UART), the plan's warnings,
+// memory notes and the change report lines.
 std::string FormatHandoffJson(const Handoff& handoff);
 
 }  // namespace fdt_handoff

@@ -254,6 +254,26 @@ TEST_F(HandoffTest, InitrdAddressMayNotBeGivenByHand) {
   EXPECT_EQ(h.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(HandoffTest, KernelPageSizeMismatchIsAWarningInThePlan) {
+  in_.kernel_page_size = 65536;
+  in_.page_size = 4096;
+  auto h = PrepareAndLoad(in_, sys_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(sys_.loads, 1);
+  ASSERT_EQ(h->plan.warnings.size(), 1u);
+  EXPECT_THAT(h->plan.warnings[0],
+              HasSubstr("the CPU must support the 64 KiB translation "
+                        "granule"));
+  EXPECT_THAT(FormatHandoffJson(*h),
+              HasSubstr("\"warnings\": [\"the target kernel uses 64 KiB "
+                        "pages"));
+  in_.kernel_page_size = 4096;
+  h = PrepareHandoff(in_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_TRUE(h->plan.warnings.empty());
+  EXPECT_THAT(FormatHandoffJson(*h), HasSubstr("\"warnings\": []"));
+}
+
 TEST_F(HandoffTest, JsonCarriesTheTable) {
   auto h = PrepareHandoff(in_);
   ASSERT_TRUE(h.ok());

@@ -302,8 +302,7 @@ void UseLegacyDefaults(size_t file_bytes, Arm64Image* image) {
 
 // Decodes the flags of a v3.17+ header into `out` and refuses what cannot
 // be loaded here.
-absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
-                        Arm64Image* image) {
+absl::Status CheckFlags(absl::string_view where, Arm64Image* image) {
   Arm64Image& out = *image;
   // "Bit 0 Kernel endianness. 1 if BE, 0 if LE." We load little-endian
   // kernels only (as kexec_file does on a little-endian host without
@@ -314,18 +313,15 @@ absl::Status CheckFlags(absl::string_view where, uint32_t running_page_size,
         ": big-endian kernel (flags bit 0 set); only little-endian arm64 "
         "kernels can be loaded"));
   }
-  // "Bit 1-2 Kernel Page size. 0 - Unspecified. 1 - 4K 2 - 16K 3 - 64K"
-  const uint64_t page_field =
-      (out.flags >> kFlagPageSizeShift) & kFlagPageSizeMask;
-  out.page_size = kPageSizes[page_field];
-  if (out.page_size != 0 && running_page_size != 0 &&
-      out.page_size != running_page_size) {
-    return absl::UnimplementedError(absl::StrCat(
-        where, ": the kernel is built for ", out.page_size / 1024,
-        " KiB pages (flags bits 1-2 = ", page_field,
-        ") but the running kernel uses ", running_page_size / 1024,
-        " KiB pages; refusing to kexec across page sizes"));
-  }
+  // "Bit 1-2 Kernel Page size. 0 - Unspecified. 1 - 4K 2 - 16K 3 - 64K":
+  // every value is defined, and none stops the load. The field tells the
+  // loader what the kernel was built for; kexec_load copies pages of the
+  // running kernel whatever the new one uses, and the kernel's own
+  // kexec_file_load (arch/arm64/kernel/kexec_image.c) refuses only a
+  // granule the CPU lacks (system_supports_*kb_granule()), not a
+  // difference. The plan warns about one (PlanInput::kernel_page_size).
+  out.page_size =
+      kPageSizes[(out.flags >> kFlagPageSizeShift) & kFlagPageSizeMask];
   // "Bit 3 Kernel physical placement. 0: 2MB aligned base should be as close
   // as possible to the base of DRAM [...] 1: 2MB aligned base such that all
   // image_size bytes counted from the start of the image are within the
@@ -400,7 +396,7 @@ absl::StatusOr<Arm64Image> CheckImageFields(absl::Span<const uint8_t> b,
     return out;
   }
 
-  RETURN_IF_ERROR(CheckFlags(where, running_page_size, &out));
+  RETURN_IF_ERROR(CheckFlags(where, &out));
 
   // "The Image must be placed text_offset bytes from a 2MB aligned base
   // address anywhere in usable system RAM and called there."
@@ -702,9 +698,9 @@ absl::StatusOr<Arm64Image> ParseKernel(absl::Span<const uint8_t> file,
                                        size_t max_image_size) {
   if (running_page_size != 0 && running_page_size != 4096 &&
       running_page_size != 16384 && running_page_size != 65536) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        origin, ": running page size ", running_page_size,
-        " is not 4096, 16384 or 65536 (or 0 to skip the page-size check)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": running page size ", running_page_size,
+                     " is not 4096, 16384 or 65536 (or 0 when unknown)"));
   }
   if (!IsUbootLegacy(file)) {
     return ParseUnwrapped(file, origin, "", "", running_page_size,

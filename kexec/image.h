@@ -33,8 +33,7 @@
 //                      text_offset no kernel build writes (2 MiB or more,
 //                      not a multiple of 4 KiB).
 //   kUnimplemented     a kernel, intact, in a form this loader does not
-//                      handle: big-endian Image, a page size other than the
-//                      running kernel's, a text_offset that is not a
+//                      handle: big-endian Image, a text_offset that is not a
 //                      multiple of the running kernel's page size, ELF
 //                      vmlinux, compression other than gzip/zstd (xz, lzma,
 //                      lz4, lzo, bzip2), U-Boot multi-file images.
@@ -121,6 +120,8 @@ struct Arm64Image {
   // Header flags as stored (0 for a legacy header).
   uint64_t flags = 0;
   // Page size from flags bits 1-2: 0 (unspecified), 4096, 16384 or 65536.
+  // The kernel runs only on a CPU with that translation granule; it need
+  // not be the running kernel's (HandoffInput::kernel_page_size).
   uint32_t page_size = 0;
   // Flags bit 3: the 2 MiB-aligned base may be anywhere in the 48-bit
   // physical range; when false it "should be as close as possible to the
@@ -140,8 +141,10 @@ struct Arm64Image {
 //   - image_size == 0 selects the legacy rule (kLegacyTextOffset,
 //     kLegacyImageSize);
 //   - flags bit 0 (big-endian) is clear;
-//   - a page size in flags bits 1-2, when specified, equals
-//     `running_page_size`;
+//   - flags bits 1-2 (the kernel's page size, any of 0 unspecified, 4K, 16K,
+//     64K) are decoded into `page_size`, not checked: kexec_load does not
+//     care, the CPU's granule support decides whether the kernel runs
+//     (PlanSegments() warns when it differs from the running kernel's);
 //   - text_offset is below 2 MiB (true of every arm64 kernel: 0x80000 before
 //     v5.8, 0 since, random but below 2 MiB with RANDOMIZE_TEXT_OFFSET) and
 //     a multiple of the running kernel's page size (of 4 KiB when
@@ -160,11 +163,8 @@ struct Arm64Image {
 // Image header stops after 64 bytes.
 //
 // `running_page_size` is the page size of the running kernel (4096, 16384 or
-// 65536), which the new kernel must share and whose pages kexec_load
-// aligns segments to; 0 skips the page-size check for callers that have
-// checked the CPU's granule support themselves (the kernel's own
-// kexec_file_load checks granule support, not equality), and checks
-// text_offset against 4 KiB only.
+// 65536), to whose pages kexec_load aligns every segment; 0 when unknown
+// checks text_offset against 4 KiB only.
 //
 // Returns:
 //   kDataLoss          damaged file (see the policy above): truncated
@@ -174,9 +174,8 @@ struct Arm64Image {
 //                      the file, Image longer than image_size, text_offset
 //                      >= 2 MiB or not a multiple of 4 KiB (the message
 //                      names the field and its value).
-//   kUnimplemented     big-endian Image; page size differs from
-//                      `running_page_size` (both sizes are named);
-//                      text_offset a multiple of 4 KiB but not of
+//   kUnimplemented     big-endian Image; text_offset a multiple of 4 KiB
+//                      but not of
 //                      `running_page_size` (both are named); ELF
 //                      vmlinux; compression other than gzip or zstd (at the
 //                      top level, in a zboot header or in a U-Boot header);

@@ -49,6 +49,21 @@ bool FindLowest(const std::vector<MemoryRange>& usable, uint64_t floor,
   return false;
 }
 
+// The page-size warning of PlanSegments(), or "" when there is nothing to
+// say (the sizes match, or the kernel does not say).
+std::string PageSizeWarning(const PlanInput& in) {
+  if (in.kernel_page_size == 0 || in.kernel_page_size == in.page_size) {
+    return "";
+  }
+  const uint64_t kernel = in.kernel_page_size / 1024;
+  return absl::StrFormat(
+      "the target kernel uses %u KiB pages (Image flags bits 1-2), the "
+      "running kernel %u KiB pages: kexec_load does not mind, but the CPU "
+      "must support the %u KiB translation granule, or the new kernel stops "
+      "in its first instructions without a word",
+      kernel, in.page_size / 1024, kernel);
+}
+
 absl::Status NoRoom(absl::string_view what, uint64_t size,
                     const PlanInput& in, absl::string_view where) {
   return absl::ResourceExhaustedError(absl::StrFormat(
@@ -83,6 +98,12 @@ absl::StatusOr<Plan> PlanSegments(const PlanInput& in) {
   if (page == 0 || (page & (page - 1)) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("plan: page size ", page, " is not a power of two"));
+  }
+  if (in.kernel_page_size != 0 && in.kernel_page_size != 4096 &&
+      in.kernel_page_size != 16384 && in.kernel_page_size != 65536) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("plan: the kernel's page size ", in.kernel_page_size,
+                     " is not 4096, 16384 or 65536 (or 0, unspecified)"));
   }
   // kexec_load takes only page-aligned segments, and the kernel's starts
   // at a 2 MiB-aligned base + text_offset (ParseKernel() refuses such an
@@ -119,6 +140,8 @@ absl::StatusOr<Plan> PlanSegments(const PlanInput& in) {
     if (start < end) usable.push_back(RangeFromBounds(start, end));
   }
   Plan plan;
+  const std::string page_warning = PageSizeWarning(in);
+  if (!page_warning.empty()) plan.warnings.push_back(page_warning);
 
   // booting.rst: "The Image must be placed text_offset bytes from a 2MB
   // aligned base address anywhere in usable system RAM and called there.
@@ -220,6 +243,9 @@ std::string FormatPlan(const Plan& plan) {
                                   "0x%x, then kernel at 0x%x)\n",
                                   plan.purgatory_address, plan.dtb_address,
                                   plan.kernel_entry));
+  for (const std::string& w : plan.warnings) {
+    absl::StrAppend(&out, absl::StrFormat("%-10s %s\n", "warning", w));
+  }
   return out;
 }
 

@@ -37,6 +37,9 @@ struct PlanInput {
   uint64_t page_size = 4096;  // The running kernel's page size.
 
   uint64_t text_offset = 0;   // From the Image header.
+  // The target kernel's page size from its header's flags bits 1-2 (0:
+  // unspecified). Another than `page_size` is a warning, not an error.
+  uint64_t kernel_page_size = 0;
   uint64_t image_size = 0;    // Effective (legacy rule applied).
   uint64_t kernel_bytes = 0;  // Bytes of Image data to copy (<= image_size).
 
@@ -65,12 +68,23 @@ struct Plan {
   uint64_t dtb_address = 0;
   uint64_t purgatory_address = 0;  // kexec_load's entry point.
   std::vector<Segment> segments;   // Sorted by address.
+  // What the plan cannot check but the board owner should know, e.g. a
+  // target kernel built for other pages than the running one.
+  std::vector<std::string> warnings;
 };
 
 // PlanSegments()
 //
+// A `kernel_page_size` other than `page_size` adds a warning: kexec_load
+// copies the running kernel's pages and does not mind, but the CPU must
+// support the target's translation granule (booting.rst's flags bits 1-2
+// only tell the loader the kernel's page size; the kernel's own
+// kexec_file_load checks the CPU's granule support, not equality), or the
+// target stops in head.S (__no_granule_support) without printing a thing.
+//
 // Returns:
 //   kInvalidArgument   a malformed input: page size not a power of two,
+//                      kernel_page_size not 0, 4096, 16384 or 65536,
 //                      text_offset not a multiple of the page size (the
 //                      kernel segment could not be page aligned),
 //                      kernel_bytes > image_size, no DTB or purgatory.
@@ -83,7 +97,8 @@ struct Plan {
 //                      usable ranges (a planner bug; checked anyway).
 absl::StatusOr<Plan> PlanSegments(const PlanInput& input);
 
-// FormatPlan(): the segment table, one line per segment, plus the entry.
+// FormatPlan(): the segment table, one line per segment, plus the entry,
+// then one "warning    ..." line per warning.
 std::string FormatPlan(const Plan& plan);
 
 }  // namespace fdt_handoff

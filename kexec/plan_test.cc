@@ -170,6 +170,11 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
        "plan: text_offset 0x81000 is not a multiple of the page size 65536: "
        "the kernel segment, which starts at a 2 MiB-aligned base + "
        "text_offset, would not be page aligned"},
+      {"kernel page size not an arm64 one",
+       [](PlanInput& in) { in.kernel_page_size = 8192; },
+       absl::StatusCode::kInvalidArgument,
+       "plan: the kernel's page size 8192 is not 4096, 16384 or 65536 (or 0, "
+       "unspecified)"},
       {"kernel bytes beyond image_size",
        [](PlanInput& in) { in.kernel_bytes = in.image_size + 1; },
        absl::StatusCode::kInvalidArgument,
@@ -183,6 +188,48 @@ TEST(PlanSegments, RefusesWhatCannotBePlaced) {
     ASSERT_FALSE(plan.ok()) << c.name;
     EXPECT_EQ(plan.status().code(), c.code) << c.name;
     EXPECT_EQ(plan.status().message(), c.message) << c.name;
+  }
+}
+
+// A target built for other pages than the running kernel's loads (kexec_load
+// copies the running kernel's pages and does not care), but only boots on a
+// CPU with that translation granule: a warning in the plan, not a refusal.
+TEST(PlanSegments, PageSizeMismatchIsAWarning) {
+  PlanInput in = ZeroTwoW();
+  in.kernel_page_size = 65536;
+  auto plan = PlanSegments(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const std::string kWarning =
+      "the target kernel uses 64 KiB pages (Image flags bits 1-2), the "
+      "running kernel 4 KiB pages: kexec_load does not mind, but the CPU must "
+      "support the 64 KiB translation granule, or the new kernel stops in its "
+      "first instructions without a word";
+  EXPECT_EQ(plan->warnings, std::vector<std::string>{kWarning});
+  EXPECT_THAT(FormatPlan(*plan),
+              ::testing::HasSubstr("\nwarning    " + kWarning + "\n"));
+  // Same segments as without the warning.
+  auto same = PlanSegments(ZeroTwoW());
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(plan->kernel_entry, same->kernel_entry);
+  EXPECT_EQ(plan->purgatory_address, same->purgatory_address);
+
+  in.page_size = 16384;
+  in.kernel_page_size = 4096;
+  plan = PlanSegments(in);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->warnings.size(), 1u);
+  EXPECT_THAT(plan->warnings[0],
+              ::testing::StartsWith("the target kernel uses 4 KiB pages (Image "
+                                    "flags bits 1-2), the running kernel 16 "
+                                    "KiB pages:"));
+  // Equal, or unspecified (0): nothing to say.
+  for (uint64_t kernel : {uint64_t{16384}, uint64_t{0}}) {
+    in.kernel_page_size = kernel;
+    plan = PlanSegments(in);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_TRUE(plan->warnings.empty()) << kernel;
+    EXPECT_THAT(FormatPlan(*plan),
+                ::testing::Not(::testing::HasSubstr("warning")));
   }
 }
 

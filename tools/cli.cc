@@ -974,6 +974,7 @@ HandoffInput MakeHandoffInput(const KexecRequest& req,
   in.kernel = files.kernel->bytes();
   in.text_offset = files.kernel->text_offset;
   in.image_size = files.kernel->image_size;
+  in.kernel_page_size = files.kernel->page_size;
   if (files.initrd.has_value()) in.initrd = files.initrd->payload;
   in.target_dtb = &*files.dtbs.target;
   in.reconcile = req.flags.options;

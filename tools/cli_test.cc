@@ -357,6 +357,26 @@ TEST(Cli, PlanRefusesBadKernelsAndUsage) {
   EXPECT_EQ(r.code, kExitUsage);
 }
 
+// A target kernel built for 64 KiB pages is planned from a 4 KiB host with
+// a warning (the CPU must support the granule), not refused.
+TEST(Cli, PlanWarnsAboutAnotherPageSize) {
+  auto image = ReadFile("testdata/kernel/Image");
+  ASSERT_TRUE(image.ok()) << image.status();
+  (*image)[24] = static_cast<uint8_t>(((*image)[24] & ~0x6) | (3 << 1));
+  const std::string path = Tmp("Image-64k");
+  ASSERT_TRUE(WriteFileAtomic(path, *image).ok());
+  CliRun r = Cli({"plan", "--kernel", path, "--dtb", kPlain72, "--live", kLive,
+                  "--page-size", "4096"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_THAT(r.out,
+              HasSubstr("\nwarning    the target kernel uses 64 KiB pages "
+                        "(Image flags bits 1-2), the running kernel 4 KiB "
+                        "pages: kexec_load does not mind, but the CPU must "
+                        "support the 64 KiB translation granule, or the new "
+                        "kernel stops in its first instructions without a "
+                        "word\n"));
+}
+
 // --skip-rule initrd would load the initrd without telling the kernel
 // where it is: refused as usage, before anything is read or loaded.
 TEST(Cli, SkippedInitrdRuleWithAnInitrdIsUsage) {
