@@ -88,7 +88,11 @@ absl::StatusOr<std::string> FreeMdDevice(const std::string& sys_block);
 //
 // The device holding the file system on `md` ("md127"): its first partition
 // ("md127p1") when the array is partitioned, else the array itself. Under
-// `dev`.
+// `dev`. Called right after AssembleReadOnly(), before anything here opens
+// the array: md reads an array's partition table on the first open after it
+// starts, and mdadm makes that open before it returns (it reopens the array
+// without O_EXCL once started), so the partitions are in sysfs by then. The
+// QEMU run mdboot/partitioned (e2e/raid) keeps that true.
 std::string MdRootDevice(const std::string& sys_block, const std::string& dev,
                          const std::string& md);
 

@@ -32,7 +32,9 @@
 #   mdboot-zero2w       a variant root whose fdtfile is the Orange Pi Zero 2W's DTB (+ the
 #                       USB overlay, earlycon on QEMU's PL011): the target kernel prints the
 #                       Zero 2W's "Machine model:" line, then stops (QEMU is stopped)
-#   mdboot-all          all six
+#   mdboot-partitioned  a variant array with an MBR partition table, the root in its first
+#                       partition (root=UUID=): mdboot mounts /dev/mdNp1, the target boots
+#   mdboot-all          all seven
 # Variant roots are the cached members with another ext4 image laid over their data
 # areas (e2e/raid/stripe.py; no preparation boot); their sha256 is taken when made.
 # Every boot: qemu-system-aarch64 -M virt -cpu cortex-a57 -nic none, a qemu-xhci controller
@@ -52,9 +54,9 @@ while (($#)); do
   case $1 in
     --append) append=${2:?}; shift 2 ;;
     --timeout) timeout=${2:?}; shift 2 ;;
-    probe|target-direct|fault-one-disk|selftest-write|mdboot|mdboot-one-disk|mdboot-bad-overlay|mdboot-no-kernel|mdboot-no-config|mdboot-zero2w)
+    probe|target-direct|fault-one-disk|selftest-write|mdboot|mdboot-one-disk|mdboot-bad-overlay|mdboot-no-kernel|mdboot-no-config|mdboot-zero2w|mdboot-partitioned)
       runs+=("$1"); shift ;;
-    mdboot-all) runs+=(mdboot mdboot-one-disk mdboot-bad-overlay mdboot-no-kernel mdboot-no-config mdboot-zero2w); shift ;;
+    mdboot-all) runs+=(mdboot mdboot-one-disk mdboot-bad-overlay mdboot-no-kernel mdboot-no-config mdboot-zero2w mdboot-partitioned); shift ;;
     *) die "unknown argument '$1'" ;;
   esac
 done

@@ -46,7 +46,8 @@ by_serial() {
   return 1
 }
 
-# Read-only assembly of /dev/md/root from the named members, mounted ro,noload on /mnt:
+# Read-only assembly of /dev/md/root from the named members, mounted ro,noload on /mnt
+# (its first partition when the array is partitioned):
 # BLKROSET on each member first (md then cannot write), mdadm --readonly, ext4 noload.
 assemble_ro_and_mount() {
   _devs=""
@@ -57,5 +58,10 @@ assemble_ro_and_mount() {
   _md=$(basename "$(readlink -f /dev/md/root)")
   say "array: /dev/$_md $(cat /sys/block/$_md/md/level) $(cat /sys/block/$_md/md/array_state)," \
       "$(cat /sys/block/$_md/md/raid_disks) disks, uuid $(cat /sys/block/$_md/md/uuid 2>/dev/null)"
-  mount -t ext4 -o ro,noload /dev/md/root /mnt || fail "mount -o ro,noload /dev/md/root"
+  # A partitioned array's partitions show as soon as mdadm returns (it reopens the array
+  # once started, and md reads the partition table on that open), as mdboot relies on.
+  _root=/dev/md/root
+  [ -e "/sys/block/$_md/${_md}p1" ] && _root=/dev/${_md}p1
+  say "root: $_root"
+  mount -t ext4 -o ro,noload "$_root" /mnt || fail "mount -o ro,noload $_root"
 }

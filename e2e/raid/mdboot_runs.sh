@@ -73,9 +73,16 @@ make_variant() {
       sed -i -e 's|^fdtfile=.*|fdtfile=allwinner/sun50i-h618-orangepi-zero2w.dtb|' \
         -e 's|^user_overlays=.*|user_overlays=zero2w-usb|' \
         -e 's|^extraargs=.*|extraargs=earlycon=pl011,0x9000000 console=ttyAMA0 mdboot.e2e=zero2w|' "$env" ;;
+    # The root in the first partition of the array: the target's root= names the file
+    # system, as on a partitioned Armbian install.
+    mdboot-partitioned) sed -i "s|^rootdev=.*|rootdev=UUID=$FS_UUID|" "$env" ;;
   esac
   find "$t" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   raid_mkfs "$t" "$d/rootfs.img" "${FS_MIB:-112}" || die "$run: mke2fs -d failed"
+  if [[ $run == mdboot-partitioned ]]; then
+    python3 "$RAID_DIR/mbr.py" "$d/rootfs.img" "$d/array.img" || die "$run: mbr.py failed"
+    mv "$d/array.img" "$d/rootfs.img"
+  fi
   python3 "$RAID_DIR/stripe.py" write "$DISK0" "$DISK1" "$d/rootfs.img" "$d/disk0.img" "$d/disk1.img" \
     || die "$run: stripe.py write failed"
   rm -rf "$t" "$d/rootfs.img"
@@ -131,6 +138,10 @@ mdboot_run() { # $1=run $2=dir
       args=(--kind model --model "$(fdtget "$ZERO2W_DTB" / model)" --dtb-prop /soc/usb@5310000:status=okay
             --dtb-prop /soc/usb@5311400:status=okay --expect 'overlay +applied .*zero2w-usb'
             --expect 'loaded; rebooting into') ;;
+    mdboot-partitioned)
+      name=mdboot/partitioned
+      args=(--kind boot --overlays applied --marker "$MARKER" --cmdline "${ARMBIAN_CMDLINE/root=\/dev\/md\/root /root=UUID=$FS_UUID }"
+            --expect 'array up: /dev/md' --expect 'mounted /dev/md[0-9]+p1 \(ext4' --expect 'loaded; rebooting into') ;;
   esac
   log "$run: booting (serial log: $d/serial.log)"
   t_start=$(date +%s.%N)
