@@ -102,6 +102,7 @@ TEST(DiscoverBoot, Errors) {
     void (*setup)(const TestRoot&);
     absl::StatusCode code;
     std::string message;
+    std::string also = "";  // A second part of the message, when it has one.
   } kCases[] = {
       {"no configuration", [](const TestRoot& r) { r.Dir("boot"); },
        absl::StatusCode::kNotFound,
@@ -143,7 +144,7 @@ TEST(DiscoverBoot, Errors) {
        "the DTB /boot/x.dtb named by /boot/extlinux/extlinux.conf"},
       // U-Boot's sysboot would move on to the other labels
       // (boot_unattempted_labels()); mdboot says which.
-      {"extlinux kernel missing",
+      {"extlinux kernel missing: next label named",
        [](const TestRoot& r) {
          r.File("boot/k", "k");
          r.File("boot/extlinux/extlinux.conf",
@@ -152,26 +153,9 @@ TEST(DiscoverBoot, Errors) {
        },
        absl::StatusCode::kNotFound,
        "the kernel /boot/gone named by /boot/extlinux/extlinux.conf is "
-       "missing: "},
-      {"extlinux kernel missing: next label",
-       [](const TestRoot& r) {
-         r.File("boot/k", "k");
-         r.File("boot/extlinux/extlinux.conf",
-                "default new\nlabel old\n linux /boot/k\nlabel new\n"
-                " linux /boot/gone\n");
-       },
-       absl::StatusCode::kNotFound,
+       "missing: ",
        "; U-Boot would try label 'old' next; mdboot boots only the chosen "
        "label"},
-      {"extlinux initrd missing: next labels",
-       [](const TestRoot& r) {
-         r.File("boot/k", "k");
-         r.File("boot/extlinux/extlinux.conf",
-                "label new\n linux /boot/k\n initrd /boot/i\nlabel old\n"
-                " linux /boot/k\nlabel rescue\n linux /boot/k\n");
-       },
-       absl::StatusCode::kNotFound,
-       "the initrd /boot/i named by /boot/extlinux/extlinux.conf is missing: "},
       {"extlinux initrd missing: next labels named",
        [](const TestRoot& r) {
          r.File("boot/k", "k");
@@ -180,6 +164,7 @@ TEST(DiscoverBoot, Errors) {
                 " linux /boot/k\nlabel rescue\n linux /boot/k\n");
        },
        absl::StatusCode::kNotFound,
+       "the initrd /boot/i named by /boot/extlinux/extlinux.conf is missing: ",
        "; U-Boot would try label 'old' next (then 'rescue'); mdboot boots "
        "only the chosen label"},
       {"extlinux without labels",
